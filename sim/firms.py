@@ -1,0 +1,349 @@
+"""The enterprise population: state as arrays, per-step rules in bulk (mechanisms 4 and 7).
+
+Every enterprise is also a Mesa :class:`~sim.agents.Enterprise` agent whose attributes
+read these arrays by slot. An enterprise that exits is replaced by an entrant in the same
+slot (and by a new Mesa agent), so the arrays keep their size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import mechanisms as mech
+
+if TYPE_CHECKING:
+    from sim.model import BRIModel
+
+NONE, PENDING, ACTIVE = 0, 1, 2
+CASH_CEILING = 3.0  # quarters of revenue a firm keeps; it pays out the rest (assumption)
+PROFIT_NOISE = 0.05  # s.d. of quarterly profit as share of revenue (assumption)
+
+
+@dataclass
+class Draws:
+    """The random numbers one step of the enterprise rules consumes, one per enterprise."""
+
+    contract: np.ndarray  # uniform: contract ends when below 1/contract_length
+    pick: np.ndarray  # uniform: which route is picked (inverse CDF)
+    apply: np.ndarray  # uniform: whether the firm seeks a project loan
+    priority: np.ndarray  # uniform: place in the lender's queue
+    fail: np.ndarray  # uniform: whether an active project fails
+    profit: np.ndarray  # standard normal: profit shock
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int) -> Draws:
+        """Draw one step's numbers in a fixed order."""
+        u = rng.random((5, n))
+        return cls(*u, rng.standard_normal(n))
+
+
+@dataclass
+class StepFlows:
+    """Totals of one step's finance, for outcomes and the money ledger (USD mn)."""
+
+    applications: int = 0
+    demand: float = 0.0
+    approved: int = 0
+    activated: int = 0
+    defaults: int = 0
+    completed: int = 0
+    exits: int = 0
+    lender_loss: float = 0.0
+    payouts: float = 0.0
+    premiums: float = 0.0
+    fund: float = 0.0
+    external: dict[str, float] = field(default_factory=dict)
+
+
+class Firms:
+    """Arrays of enterprise state and the bulk rules that update them."""
+
+    FIELDS = {
+        "province": np.int32,
+        "sector": np.int32,
+        "country": np.int32,
+        "state_owned": bool,
+        "size": float,  # share of total exports at start
+        "base_productivity": float,
+        "boost": float,  # log productivity gained from projects abroad
+        "productivity": float,
+        "cash": float,  # USD mn
+        "collateral": float,  # USD mn
+        "overseas_assets": float,  # USD mn
+        "route": np.int32,  # platform index, or model.sea
+        "exports": float,  # FEU this step
+        "rail": float,  # FEU on rail this step
+        "revenue": float,  # USD mn this step
+        "status": np.int8,
+        "due": np.int32,  # step a pending loan activates / an active project ends
+        "cost": float,  # project cost, USD mn
+        "outstanding": float,  # loan outstanding, USD mn
+    }
+
+    def __init__(self, model: BRIModel, n: int):
+        self.model = model
+        self.n = n
+        self.arrays = {k: np.zeros(n, dtype=t) for k, t in self.FIELDS.items()}
+        self.arrays["route"][:] = model.sea
+        self.draw_entrants(np.arange(n), initial=True)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["arrays"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    # --- population -------------------------------------------------------------------
+
+    def draw_entrants(self, slots: np.ndarray, *, initial: bool = False) -> None:
+        """Give ``slots`` fresh enterprises: province by GDP, sector, size, finance."""
+        m = self.model
+        p = m.p
+        rng = m.streams.entrants
+        k = slots.size
+        if k == 0:
+            return
+        a = self.arrays
+        a["province"][slots] = rng.choice(len(m.province_list), size=k, p=m.province_weights)
+        a["sector"][slots] = rng.choice(len(m.sector_names), size=k, p=m.sector_shares)
+        a["country"][slots] = rng.integers(0, len(m.partner_list), size=k)
+        a["state_owned"][slots] = rng.random(k) < p.finance.state_share
+        size = rng.lognormal(0.0, 1.0, size=k)
+        a["size"][slots] = size / (np.exp(0.5) * self.n)  # mean share 1/n
+        a["base_productivity"][slots] = rng.lognormal(-0.08, 0.4, size=k)
+        a["boost"][slots] = 0.0
+        revenue0 = a["size"][slots] * p.freight.total_exports * m.cargo_value[a["sector"][slots]]
+        a["cash"][slots] = p.finance.initial_cash * revenue0 * rng.lognormal(-0.125, 0.5, k)
+        a["collateral"][slots] = p.finance.collateral * revenue0 * rng.lognormal(-0.125, 0.5, k)
+        a["overseas_assets"][slots] = 0.0
+        a["status"][slots] = NONE
+        a["outstanding"][slots] = 0.0
+        a["cost"][slots] = 0.0
+        a["route"][slots] = m.sea
+        if not initial:
+            m.replace_enterprise_agents(slots)
+
+    def cells(self) -> np.ndarray:
+        """Index of each firm's (province, country, sector) cell."""
+        m = self.model
+        return (self.province * len(m.partner_list) + self.country) * len(m.sector_names) + (
+            self.sector
+        )
+
+    # --- mechanism 4: route choice and exports -----------------------------------------
+
+    def update_productivity(self) -> None:
+        """Productivity follows the province's innovation stock and projects' gains."""
+        m = self.model
+        ratio = m.innovation_ratio[self.province]
+        self.productivity[:] = (
+            self.base_productivity
+            * np.exp(self.boost)
+            * ratio**m.p.innovation.productivity_elasticity
+        )
+
+    def choose_routes(self, cost: np.ndarray, available: np.ndarray, draws: Draws) -> None:
+        """Firms whose contract ends (or whose route is gone) re-choose by logit.
+
+        ``cost`` is the generalized cost per cell and option; the loyalty bonus goes to
+        the route used last step.
+        """
+        f = self.model.p.freight
+        cells = self.cells()
+        route = self.route
+        gone = ~available[cells, route]
+        choosers = np.flatnonzero((draws.contract < 1.0 / f.contract_length) | gone)
+        if choosers.size == 0:
+            return
+        sub = cost[cells[choosers]]
+        bonus = np.zeros_like(sub)
+        keep = ~gone[choosers]
+        bonus[np.flatnonzero(keep), route[choosers[keep]]] = f.loyalty
+        probs, _ = mech.logit(sub, f.logit_scale, bonus=bonus)
+        route[choosers] = mech.pick(probs, draws.pick[choosers])
+
+    def ship(
+        self,
+        inclusive: np.ndarray,
+        sea_cost: np.ndarray,
+        delivered0: np.ndarray,
+        demand: np.ndarray,
+        friction: np.ndarray,
+        finance: np.ndarray,
+    ) -> None:
+        """Export volumes: size, productivity, partner demand, delivered price, finance."""
+        m = self.model
+        f = m.p.freight
+        cells = self.cells()
+        elig = m.rail_eligible[self.sector]
+        value = m.cargo_value[self.sector]
+        delivered = (
+            value * 1e6 * (1.0 + friction[self.country])
+            + elig * inclusive[cells]
+            + (1.0 - elig) * sea_cost[cells]
+        )
+        self.exports[:] = mech.export_volume(
+            self.size * f.total_exports,
+            self.productivity,
+            demand[self.country],
+            delivered,
+            delivered0[cells],
+            f.export_elasticity,
+            finance,
+        )
+        self.rail[:] = np.where(self.route == m.sea, 0.0, elig * self.exports)
+        self.revenue[:] = self.exports * value
+
+    def receivables(self, cover: float) -> np.ndarray:
+        """Export factor from receivables insurance: constrained firms lose most uninsured."""
+        m = self.model
+        constrained = (~self.state_owned) & (self.size < m.median_size)
+        return mech.receivables_factor(
+            constrained, m.risk_class[self.country], cover, m.p.finance.receivables_constraint
+        )
+
+    # --- mechanism 7: going abroad and financing ----------------------------------------
+
+    def finance_step(self, step: int, draws: Draws) -> StepFlows:
+        """Profits, project returns, defaults, completions, applications, approvals, exits."""
+        m = self.model
+        p = m.p
+        fin, pol = p.finance, p.policy.finance
+        lender = m.lender
+        out = StepFlows()
+        ext = out.external
+        cover = pol.insurance_cover
+
+        # operating profit (external inflow) and payout of cash above the ceiling
+        profit = self.revenue * (fin.export_margin + PROFIT_NOISE * draws.profit)
+        self.cash += profit
+        ext["operating_profit"] = float(profit.sum())
+        excess = np.maximum(self.cash - CASH_CEILING * self.revenue, 0.0)
+        self.cash -= excess
+        ext["payouts_to_owners"] = -float(excess.sum())
+
+        # active projects: returns in the partner's currency, interest, premium
+        active = np.flatnonzero(self.status == ACTIVE)
+        c = self.country[active]
+        fx = m.fx_factor[c]
+        crisis = m.crisis[c]
+        ret = self.cost[active] * fin.project_return * fx * np.where(crisis, 0.0, 1.0)
+        rate = self.loan_rate(active)
+        interest = self.outstanding[active] * rate
+        premium = self.outstanding[active] * fin.premium * (cover > 0)
+        self.cash[active] += ret - interest - premium
+        lender.cash += float(interest.sum())
+        lender.insurer_cash += float(premium.sum())
+        ext["project_returns"] = float(ret.sum())
+        out.premiums = float(premium.sum())
+
+        # failures (crisis raises the hazard) and completions
+        pd = m.project_pd[c]
+        failed = active[draws.fail[active] < pd]
+        ended = active[(self.due[active] <= step) & ~np.isin(active, failed)]
+        broke = ended[self.cash[ended] < self.outstanding[ended]]
+        repaid = ended[self.cash[ended] >= self.outstanding[ended]]
+        self.default(np.concatenate([failed, broke]), cover, out)
+        self.cash[repaid] -= self.outstanding[repaid]
+        lender.cash += float(self.outstanding[repaid].sum())
+        self.outstanding[repaid] = 0.0
+        gain = p.finance.productivity_gain + np.where(
+            p.policy.innovation.key_fields & m.strategic[self.sector[repaid]],
+            p.policy.innovation.key_fields_gain,
+            0.0,
+        )
+        self.boost[repaid] += np.log1p(gain)
+        self.overseas_assets[repaid] += self.cost[repaid] * fin.overseas_asset_share
+        self.status[repaid] = NONE
+        out.completed = int(repaid.size)
+
+        # pending loans whose approval lag is over start their project
+        starting = np.flatnonzero((self.status == PENDING) & (self.due <= step))
+        equity = self.cost[starting] * fin.equity_share
+        self.cash[starting] -= equity
+        self.status[starting] = ACTIVE
+        self.due[starting] = step + fin.project_length
+        ext["project_investment"] = -float(self.cost[starting].sum())
+        ext["fund_cofinance"] = float(
+            (self.cost[starting] - equity - self.outstanding[starting]).sum()
+        )
+        lender.cash -= float(self.outstanding[starting].sum())
+        out.fund = ext["fund_cofinance"]
+        out.activated = int(starting.size)
+
+        # applications and the lender's decision
+        idle = self.status == NONE
+        mean_prod = float(self.productivity.mean())
+        prob = np.minimum(fin.go_abroad_rate * self.productivity / mean_prod, 1.0)
+        apply = np.flatnonzero(idle & (draws.apply < prob))
+        cost = fin.project_size * self.revenue[apply]
+        fund = np.where(np.isin(self.province[apply], m.fund_provinces), pol.joint_fund_share, 0.0)
+        loan = cost * np.maximum(1.0 - fin.equity_share - fund, 0.0)
+        equal = pol.equal_terms
+        state = self.state_owned[apply] | equal
+        ratio = np.where(state, fin.collateral_ratio, fin.private_collateral_ratio)
+        pledge = self.collateral[apply] + pol.overseas_collateral * self.overseas_assets[apply]
+        ok = mech.lender_eligible(
+            loan,
+            pledge,
+            ratio,
+            m.project_pd[self.country[apply]],
+            fin.loss_given_default,
+            cover,
+            fin.risk_appetite,
+            self.cash[apply],
+            cost * fin.equity_share,
+        )
+        priority = draws.priority[apply] + np.where(state, 0.0, 1.0)  # state firms first
+        approved = mech.ration(loan, ok, priority, lender.capacity_left)
+        lender.capacity_left -= float(loan[approved].sum())
+        won = apply[approved]
+        self.status[won] = PENDING
+        lag = np.where(state[approved], pol.approval_lag, pol.private_approval_lag)
+        self.due[won] = step + lag
+        self.cost[won] = cost[approved]
+        self.outstanding[won] = loan[approved]
+        out.applications = int(apply.size)
+        out.demand = float(loan.sum())
+        out.approved = int(won.size)
+
+        # exits: cash ran out; any loan defaults first; an entrant takes the slot
+        gone = np.flatnonzero(self.cash < 0.0)
+        owing = gone[self.outstanding[gone] > 0]
+        self.default(owing, cover, out)
+        ext["exit_write_off"] = -float((self.cash[gone] + self.collateral[gone]).sum())
+        self.draw_entrants(gone)
+        ext["entrant_endowment"] = float((self.cash[gone] + self.collateral[gone]).sum())
+        out.exits = int(gone.size)
+        return out
+
+    def loan_rate(self, idx: np.ndarray) -> np.ndarray:
+        """Quarterly loan rate: private firms pay a spread unless terms are equal."""
+        fin = self.model.p.finance
+        private = ~self.state_owned[idx] & (not self.model.p.policy.finance.equal_terms)
+        return fin.interest_rate + np.where(private, fin.private_spread, 0.0)
+
+    def default(self, idx: np.ndarray, cover: float, out: StepFlows) -> None:
+        """Projects fail: collateral is seized, insurance pays its share, the rest is lost."""
+        if idx.size == 0:
+            return
+        lender = self.model.lender
+        lgd = self.model.p.finance.loss_given_default
+        owed = self.outstanding[idx]
+        seized = np.minimum(owed * (1.0 - lgd), self.collateral[idx])
+        loss = owed - seized
+        payout = cover * loss
+        self.collateral[idx] -= seized
+        lender.cash += float(seized.sum() + payout.sum())
+        lender.insurer_cash -= float(payout.sum())
+        lender.losses += float((loss - payout).sum())
+        lender.payouts += float(payout.sum())
+        out.lender_loss += float((loss - payout).sum())
+        out.payouts += float(payout.sum())
+        out.defaults += int(idx.size)
+        self.outstanding[idx] = 0.0
+        self.status[idx] = NONE
+        self.cost[idx] = 0.0

@@ -1,0 +1,409 @@
+"""The Mesa model: provinces race for Belt-and-Road platforms, enterprises ship and go abroad.
+
+``BRIModel.step`` lists the stages of a quarter in order; each stage is a named method
+below. The ODD document (docs/ODD.md) states the rules each stage applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim import data
+from sim import mechanisms as mech
+from sim.agents import Enterprise, Lender, PartnerCountry, Platform, Province
+from sim.firms import Draws, Firms, StepFlows
+from sim.outcomes import collect_step
+from sim.scenario import SECTORS, Scenario, assign_path
+
+STRATEGIC_SECTORS = ("electronics", "machinery", "automotive")  # for key fields (5.1)
+
+
+@dataclass(frozen=True)
+class Streams:
+    """Independent random streams, one per mechanism."""
+
+    setup: np.random.Generator
+    partners: np.random.Generator
+    provinces: np.random.Generator
+    enterprises: np.random.Generator
+    entrants: np.random.Generator
+
+
+class BRIModel(mesa.Model):
+    """Interprovincial competition for Belt-and-Road platforms and financing."""
+
+    def __init__(self, scenario: Scenario, *, rng: int | np.random.Generator | None = None):
+        super().__init__(rng=rng)
+        # One stream per mechanism, spawned from the model's generator: a change in how
+        # many numbers one mechanism draws leaves the others' draws unchanged, so paired
+        # scenarios with the same seed share their partner shocks and enterprise draws.
+        self.streams = Streams(*self.rng.spawn(len(Streams.__dataclass_fields__)))
+        self.p = scenario.model_copy(deep=True)  # events may switch policies mid-run
+        self.records: list[dict] = []
+        self.province_records: list[dict] = []
+        self.platform_records: list[dict] = []
+        self._build_partners()
+        self._build_provinces()
+        self._build_platforms()
+        self._build_geography()
+        self.lender = Lender(self, cash=0.0)
+        self._build_enterprises()
+        self.flows = StepFlows()
+
+    # --- construction -------------------------------------------------------------------
+
+    def _build_partners(self) -> None:
+        table = data.load_partners()
+        if self.p.run.partners:
+            table = table.set_index("country").loc[self.p.run.partners].reset_index()
+        g = self.p.partners
+        trends = self.streams.setup.normal(g.demand_growth, g.demand_growth_spread, len(table)) / 4
+        self.partners = [
+            PartnerCountry(self, i, r.country, r.region, r.risk_class, r.lon, r.lat, t)
+            for i, (r, t) in enumerate(zip(table.itertuples(), trends, strict=True))
+        ]
+        self.partner_list = [c.name for c in self.partners]
+        self.risk_class = np.array([c.risk_class for c in self.partners])
+        region_index = {r: i for i, r in enumerate(data.REGIONS)}
+        self.partner_region = np.array([region_index[c.region] for c in self.partners])
+
+    def _build_provinces(self) -> None:
+        table = data.load_provinces().set_index("province").loc[self.p.run.provinces]
+        self.provinces = [
+            Province(self, i, r) for i, r in enumerate(table.reset_index().itertuples())
+        ]
+        self.province_list = [pr.name for pr in self.provinces]
+        gdp = np.array([pr.gdp for pr in self.provinces])
+        self.province_weights = gdp / gdp.sum()
+        self.fund_provinces = np.array(
+            [
+                i
+                for i, n in enumerate(self.province_list)
+                if n in self.p.policy.finance.joint_fund_provinces
+            ],
+            dtype=int,
+        )
+
+    def _build_platforms(self) -> None:
+        table = data.load_platforms()
+        table = table[table["province"].isin(self.province_list)].reset_index(drop=True)
+        owner = {pr.name: pr for pr in self.provinces}
+        self.platforms = [
+            Platform(self, i, r, owner[r.province]) for i, r in enumerate(table.itertuples())
+        ]
+        self.platform_list = [pl.pid for pl in self.platforms]
+        self.sea = len(self.platforms)  # index of the sea route among the options
+        for pl in self.platforms:
+            pl.smoothed_volume = 0.5 * self.p.freight.initial_capacity * self.p.freight.train_slots
+
+    def _build_geography(self) -> None:
+        """Static matrices: reach, haul, days and inland distances of every option."""
+        routes = data.load_routes()
+        sea = data.load_sea_routes().set_index("region").loc[list(data.REGIONS)]
+        ports = data.load_ports()
+        n_pl, n_c = len(self.platforms), len(self.partners)
+        region = self.partner_region
+        self.reach = np.zeros((n_pl, n_c), dtype=bool)
+        self.haul = np.ones((n_pl, n_c))
+        self.rail_days = np.zeros((n_pl, n_c))
+        table = {(r.corridor, r.region): r for r in routes.itertuples()}
+        for i, pl in enumerate(self.platforms):
+            for j, c in enumerate(self.partners):
+                r = table.get((pl.corridor, c.region))
+                if r is not None:
+                    self.reach[i, j] = True
+                    self.haul[i, j] = r.haul_factor
+                    self.rail_days[i, j] = r.rail_days
+        self.sea_days = sea["sea_days"].to_numpy()[region]
+        self.sea_factor = sea["sea_cost_factor"].to_numpy()[region]
+        lon = np.array([pr.lon for pr in self.provinces])[:, None]
+        lat = np.array([pr.lat for pr in self.provinces])[:, None]
+        pl_lon = np.array([pl.lon for pl in self.platforms])[None, :]
+        pl_lat = np.array([pl.lat for pl in self.platforms])[None, :]
+        self.inland_km = mech.haversine_km(lon, lat, pl_lon, pl_lat)
+        port_km = mech.haversine_km(
+            lon, lat, ports["lon"].to_numpy()[None, :], ports["lat"].to_numpy()[None, :]
+        )
+        self.port_km = port_km.min(axis=1)
+        self.border_platform = np.array([pl.owner.is_border for pl in self.platforms])
+        self.platform_owner = np.array([pl.owner.index for pl in self.platforms])
+        self.closed_corridors: dict[str, int] = {}
+
+    def _build_enterprises(self) -> None:
+        sectors = self.p.freight.sectors
+        self.sector_names = list(SECTORS)
+        self.sector_shares = np.array([sectors[s].share for s in SECTORS])
+        self.strategic = np.array([s in STRATEGIC_SECTORS for s in SECTORS])
+        self._refresh_sector_arrays()
+        self.innovation_ratio = np.ones(len(self.provinces))
+        self.firms = Firms(self, self.p.run.enterprises)
+        self.median_size = float(np.median(self.firms.size))
+        self.enterprise_agents = list(
+            Enterprise.create_agents(self, self.firms.n, slot=np.arange(self.firms.n))
+        )
+        self.firms.update_productivity()
+        self._refresh_partner_arrays()
+        cost, _ = self.generalized_cost()
+        _, inclusive = mech.logit(cost, self.p.freight.logit_scale)
+        self.delivered0 = self._delivered(inclusive, cost[..., self.sea])
+        revenue = (
+            self.firms.size * self.p.freight.total_exports * self.cargo_value[self.firms.sector]
+        )
+        self.lender.cash = float(revenue.sum())  # lender's own funds: one quarter's revenue
+
+    def _refresh_sector_arrays(self) -> None:
+        sectors = self.p.freight.sectors
+        self.vot = np.array([sectors[s].value_of_time for s in SECTORS])
+        self.rail_eligible = np.array([sectors[s].rail_eligible for s in SECTORS])
+        self.cargo_value = np.array([sectors[s].cargo_value for s in SECTORS])
+
+    def replace_enterprise_agents(self, slots: np.ndarray) -> None:
+        """Entrants take exited enterprises' slots: old agents leave, new agents join."""
+        for s in slots:
+            self.enterprise_agents[s].remove()
+            self.enterprise_agents[s] = Enterprise(self, int(s))
+
+    # --- the step -------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One quarter: events, partners, provinces, shipping, platforms, finance, innovation."""
+        self.apply_events()
+        self.update_partners()
+        self.set_province_policies()
+        self.ship_exports()
+        self.run_platforms()
+        self.settle_province_accounts()
+        self.finance_projects()
+        self.update_innovation()
+        collect_step(self)
+
+    # --- mechanism 9: events ----------------------------------------------------------
+
+    def apply_events(self) -> None:
+        """Start the shocks and policy switches scheduled for this step."""
+        for c in list(self.closed_corridors):
+            self.closed_corridors[c] -= 1
+            if self.closed_corridors[c] <= 0:
+                del self.closed_corridors[c]
+        for ev in self.p.events:
+            if ev.step != self.steps:
+                continue
+            hit = [c for c in self.partners if not ev.countries or c.name in ev.countries]
+            if ev.kind == "crisis":
+                for c in hit:
+                    c.start_crisis(ev.duration)
+            elif ev.kind == "demand_shock":
+                for c in hit:
+                    c.shock, c.shock_left = float(np.log1p(ev.size)), ev.duration
+            elif ev.kind == "route_closure":
+                self.closed_corridors[ev.corridor] = ev.duration
+            elif ev.kind == "set":
+                assign_path(self.p, ev.path, ev.value)
+                self._refresh_sector_arrays()
+
+    # --- mechanism 1: partner countries ----------------------------------------------------
+
+    def update_partners(self) -> None:
+        """Each partner walks its exchange rate, starts or ends crises, grows demand."""
+        for c in self.partners:
+            c.update()
+        self._refresh_partner_arrays()
+
+    def _refresh_partner_arrays(self) -> None:
+        cs = self.partners
+        self.crisis = np.array([c.in_crisis for c in cs])
+        self.fx_factor = np.exp([c.log_fx for c in cs])
+        self.demand = np.array([c.demand_index() for c in cs])
+        self.friction = np.array([c.friction for c in cs])
+        fin = self.p.finance
+        base = np.asarray(fin.project_default)[self.risk_class]
+        self.project_pd = np.minimum(
+            base * np.where(self.crisis, fin.crisis_default_multiplier, 1.0), 1.0
+        )
+
+    # --- mechanism 5 and 6: provinces' strategy, coordination -------------------------------
+
+    def set_province_policies(self) -> None:
+        """Provinces adapt subsidy and target, open platforms by herding; platforms follow."""
+        leader = self._fastest_growing()
+        presence: dict[str, int] = {}
+        for pr in self.provinces:
+            for corridor in {pl.corridor for pl in pr.open_platforms}:
+                presence[corridor] = presence.get(corridor, 0) + 1
+        for pr in self.provinces:
+            pr.adapt_policy(leader)
+            pr.consider_openings(presence, len(self.provinces))
+        for pl in self.platforms:
+            if pl.designated and not pl.is_open:
+                pl.open()  # the coordination body runs the hubs it designates
+        for pl in self.platforms:
+            pl.set_policy()
+
+    def _fastest_growing(self) -> Province | None:
+        """The province whose credited volume grew most over the last four quarters."""
+        best, best_growth = None, -np.inf
+        for pr in self.provinces:
+            h = pr.volume_history
+            if len(h) >= 5 and h[-5] > 0:
+                growth = h[-1] / h[-5]
+                if growth > best_growth:
+                    best, best_growth = pr, growth
+        return best
+
+    # --- mechanism 2, 3, 4: routes, prices and choice ---------------------------------------
+
+    def option_available(self) -> np.ndarray:
+        """Which options each (province, country, sector) cell can use; sea always."""
+        open_ = np.array(
+            [pl.is_open and pl.corridor not in self.closed_corridors for pl in self.platforms]
+        )
+        reach = self.reach & open_[:, None]  # platform x country
+        n_j, n_s = len(self.provinces), len(SECTORS)
+        avail = np.ones((n_j, len(self.partners), n_s, self.sea + 1), dtype=bool)
+        avail[..., : self.sea] = reach.T[None, :, None, :]
+        return avail.reshape(-1, self.sea + 1)
+
+    def generalized_cost(self) -> tuple[np.ndarray, np.ndarray]:
+        """Generalized cost (USD per FEU) of each option for each cell, and availability.
+
+        Rail: price times haul, inland haul to the hub (less feeder and hinterland
+        discounts) and days in transit at the sector's value of time. Sea: sea freight,
+        inland haul to the nearest port and sea days.
+        """
+        f = self.p.freight
+        price = np.array([pl.posted_cost() * (1.0 - pl.subsidy_rate) for pl in self.platforms])
+        discount = np.zeros_like(self.inland_km)
+        coord = self.p.policy.coordination
+        if coord.designated_hubs.enabled:
+            member = np.array([pr.member for pr in self.provinces])
+            designated = np.array([pl.designated for pl in self.platforms])
+            discount[np.ix_(member, designated)] = coord.designated_hubs.feeder_discount
+        hinter = self.p.policy.hinterland
+        if hinter.provinces and hinter.border_discount > 0:
+            rows = np.array([pr.name in hinter.provinces for pr in self.provinces])
+            cut = np.where(self.border_platform, hinter.border_discount, 0.0)
+            discount[rows] = np.maximum(discount[rows], cut[None, :])
+        inland = f.inland_cost * f.route_factor * self.inland_km * (1.0 - discount)  # J x P
+        rail = (
+            (price[:, None] * self.haul).T[None, :, None, :]  # 1 x C x 1 x P
+            + inland[:, None, None, :]
+            + self.vot[None, None, :, None] * self.rail_days.T[None, :, None, :]
+        )
+        sea = (
+            f.sea_cost * self.sea_factor[None, :, None]
+            + (f.inland_cost * f.route_factor * self.port_km)[:, None, None]
+            + self.vot[None, None, :] * self.sea_days[None, :, None]
+        )
+        cost = np.concatenate([rail, sea[..., None]], axis=-1).reshape(-1, self.sea + 1)
+        avail = self.option_available()
+        return np.where(avail, cost, np.inf), avail
+
+    def _delivered(self, inclusive: np.ndarray, sea_cost: np.ndarray) -> np.ndarray:
+        """Delivered price per FEU of each cell: goods, friction, expected freight."""
+        n_j, n_c, n_s = len(self.provinces), len(self.partners), len(SECTORS)
+        value = np.broadcast_to(self.cargo_value[None, None, :], (n_j, n_c, n_s)).reshape(-1)
+        fric = np.broadcast_to(self.friction[None, :, None], (n_j, n_c, n_s)).reshape(-1)
+        elig = np.broadcast_to(self.rail_eligible[None, None, :], (n_j, n_c, n_s)).reshape(-1)
+        return value * 1e6 * (1 + fric) + elig * inclusive + (1 - elig) * sea_cost
+
+    def ship_exports(self) -> None:
+        """Enterprises re-choose routes when contracts end, then export (bulk, mech. 4)."""
+        f = self.p.freight
+        self.draws = Draws.draw(self.streams.enterprises, self.firms.n)
+        self.firms.update_productivity()
+        cost, avail = self.generalized_cost()
+        _, inclusive = mech.logit(cost, f.logit_scale)
+        self.firms.choose_routes(cost, avail, self.draws)
+        finance = self.firms.receivables(self.p.policy.finance.insurance_cover)
+        sea_cost = cost[:, self.sea]
+        self.firms.ship(inclusive, sea_cost, self.delivered0, self.demand, self.friction, finance)
+        cells = self.firms.cells()
+        elig = self.rail_eligible[self.firms.sector] * self.firms.exports
+        self.shipper_surplus = float((elig * (sea_cost[cells] - inclusive[cells])).sum())
+        self.inclusive, self.sea_cost_cells = inclusive, sea_cost
+
+    # --- mechanism 3: platforms run trains -------------------------------------------------
+
+    def run_platforms(self) -> None:
+        """Platforms run trains for their cargo and targets; capacity follows use."""
+        n_opt = self.sea + 1
+        firms = self.firms
+        route = firms.route
+        haul = np.ones(firms.n)
+        on_rail = route != self.sea
+        haul[on_rail] = self.haul[route[on_rail], firms.country[on_rail]]
+        volume = np.bincount(route, weights=firms.rail, minlength=n_opt)
+        weighted = np.bincount(route, weights=firms.rail * haul, minlength=n_opt)
+        self.origin_volume = np.bincount(
+            firms.province * n_opt + route,
+            weights=firms.rail,
+            minlength=len(self.provinces) * n_opt,
+        ).reshape(len(self.provinces), n_opt)[:, : self.sea]
+        for pl in self.platforms:
+            pl.run_trains(float(volume[pl.index]), float(weighted[pl.index]))
+            pl.adjust_capacity(self.steps)
+
+    # --- mechanism 5 and 6: who is credited and who pays ----------------------------------
+
+    def credit_matrix(self) -> np.ndarray:
+        """Share of each platform's output and subsidy credited to each province.
+
+        Uncoordinated: the owner. Pooling: a member hub's output is credited to the
+        members by the origin of its freight, for the pooled share.
+        """
+        n_j, n_p = len(self.provinces), len(self.platforms)
+        credit = np.zeros((n_j, n_p))
+        credit[self.platform_owner, np.arange(n_p)] = 1.0
+        pool = self.p.policy.coordination.pooling
+        if pool.enabled and pool.share > 0:
+            member = np.array([pr.member for pr in self.provinces])
+            member_hub = member[self.platform_owner]
+            origin = self.origin_volume[:, member_hub] * member[:, None]
+            total = origin.sum(axis=0)
+            has = total > 0
+            by_origin = np.divide(origin, total, out=np.zeros_like(origin), where=has)
+            own = credit[:, member_hub]
+            mixed = np.where(has, (1 - pool.share) * own + pool.share * by_origin, own)
+            credit[:, member_hub] = mixed
+        return credit
+
+    def settle_province_accounts(self) -> None:
+        """Credit output and charge fiscal cost to provinces, then score their objectives."""
+        credit = self.credit_matrix()
+        per_train = self.p.policy.subsidy.basis == "per_train"
+        slots = self.p.freight.train_slots
+        output = np.array([pl.trains if per_train else pl.volume / slots for pl in self.platforms])
+        volume = np.array([pl.volume for pl in self.platforms])
+        subsidy = np.array([pl.subsidy for pl in self.platforms])
+        deficit = np.array([max(-pl.operating_surplus, 0.0) for pl in self.platforms])
+        credited = credit @ output
+        national = float(credited.sum())
+        for pr in self.provinces:
+            j = pr.index
+            pr.credited_trains = float(credited[j])
+            pr.credited_volume = float(credit[j] @ volume)
+            pr.subsidy_paid = float(credit[j] @ subsidy)
+            pr.deficit_paid = float(credit[j] @ deficit)
+            pr.fixed_paid = sum(pl.fixed_cost for pl in pr.platforms)
+            pr.evaluate(national)
+
+    # --- mechanism 7: finance ------------------------------------------------------------
+
+    def finance_projects(self) -> None:
+        """Firms seek loans, the lender rations, projects pay or fail, broke firms exit."""
+        self.lender.open_window(float(self.firms.revenue.sum()))
+        self.flows = self.firms.finance_step(self.steps, self.draws)
+
+    # --- mechanism 8: innovation -------------------------------------------------------------
+
+    def update_innovation(self) -> None:
+        """Provinces' innovation stocks grow; firms' productivity follows next step."""
+        group = self.p.policy.innovation.sharing_group
+        stocks = [pr.innovation for pr in self.provinces if pr.name in group]
+        mean = float(np.mean(stocks)) if stocks else 0.0
+        for pr in self.provinces:
+            pr.update_innovation(mean)
+        self.innovation_ratio = np.array([pr.innovation / pr.innovation0 for pr in self.provinces])
