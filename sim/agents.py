@@ -141,6 +141,21 @@ class Province(mesa.Agent):
         self.previous_objective, self.objective = self.objective, value - cost
         self.volume_history.append(self.credited_volume)
 
+    def review_platforms(self, values: np.ndarray) -> None:
+        """Close platforms whose value to the province stayed negative (mechanism 5).
+
+        ``values`` holds each platform's last-step value in the province's objective
+        (its standing, volume and trains, minus the fiscal cost it causes). Hubs the
+        coordination body designated stay open.
+        """
+        limit = self.model.p.strategy.close_after
+        for pl in self.open_platforms:
+            if pl.designated:
+                continue
+            pl.losing = pl.losing + 1 if values[pl.index] < 0 else 0
+            if pl.losing >= limit:
+                pl.close()
+
     def adapt_policy(self, leader: Province | None) -> None:
         """Hill-climb the subsidy rate and the train target, one lever a step.
 
@@ -221,7 +236,11 @@ class Platform(mesa.Agent):
         self.capacity = 0.0
         self.pending: list[tuple[int, float]] = []  # (arrival step, capacity)
         self.low_use = 0
+        self.losing = 0  # quarters in a row of negative value to the owner
         self.wind_down = 0
+        self.deficit_cover = 0.0  # operating deficit the owner covered last step
+        self.unfunded = 0.0  # operating loss left to the operator last step
+        self.unfunded_quarters = 0
         self.smoothed_volume = 0.0
         self.volume = 0.0
         self.trains = 0.0
@@ -237,6 +256,9 @@ class Platform(mesa.Agent):
         self.is_open = True
         self.capacity = self.model.p.freight.initial_capacity
         self.low_use = 0
+        self.losing = 0
+        self.unfunded = 0.0
+        self.unfunded_quarters = 0
 
     def close(self) -> None:
         """Stop running; shippers must re-choose."""
@@ -275,6 +297,9 @@ class Platform(mesa.Agent):
         """
         if self.member_wound_down:
             self.subsidy_rate, self.target = 0.0, 0.0
+        elif self.unfunded > 0:  # support capped last step: run only what cargo fills
+            self.subsidy_rate = min(self.owner.subsidy, self.owner.subsidy_cap())
+            self.target = 0.0
         else:
             self.subsidy_rate = min(self.owner.subsidy, self.owner.subsidy_cap())
             needed = self.smoothed_volume / self.model.p.freight.train_slots
@@ -340,8 +365,24 @@ class Platform(mesa.Agent):
         else:
             self.subsidy = self.subsidy_rate * quoted
         self.fixed_cost = f.fixed_cost * self.capacity
+        self.cover_deficit()
         a = f.price_smoothing
         self.smoothed_volume = a * volume + (1 - a) * self.smoothed_volume
+
+    def cover_deficit(self) -> None:
+        """The owner covers the operating deficit, within the national cap on support.
+
+        Public support (subsidy plus deficit cover) may not exceed the national cap's share
+        of the cost of trains run; what is left is the operator's loss. A platform left
+        with a loss runs only the trains its cargo fills, and stops after
+        ``strategy.close_after`` quarters of losses (routes stopped when subsidies fell
+        short).
+        """
+        deficit = max(-self.operating_surplus, 0.0)
+        room = self.model.p.policy.subsidy.national_cap * self.variable_cost - self.subsidy
+        self.deficit_cover = min(deficit, max(room, 0.0))
+        self.unfunded = deficit - self.deficit_cover
+        self.unfunded_quarters = self.unfunded_quarters + 1 if self.unfunded > 0 else 0
 
     @property
     def operating_surplus(self) -> float:
@@ -356,6 +397,9 @@ class Platform(mesa.Agent):
         arrived = sum(c for t, c in self.pending if t <= step)
         self.pending = [(t, c) for t, c in self.pending if t > step]
         self.capacity += arrived
+        if self.unfunded_quarters >= self.model.p.strategy.close_after and not self.designated:
+            self.close()
+            return
         if self.member_wound_down:
             self.wind_down += 1
             if self.wind_down >= self.model.p.policy.coordination.designated_hubs.wind_down:

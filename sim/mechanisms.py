@@ -91,7 +91,8 @@ def logit(cost, scale, *, bonus=None):
 def pick(probs, u):
     """Index chosen by inverse CDF for uniform draws ``u`` (one per row)."""
     cdf = np.cumsum(probs, axis=-1)
-    idx = (cdf < np.asarray(u)[..., None] * cdf[..., -1:]).sum(axis=-1)
+    # ``<=``: a draw of exactly 0 must skip leading options of probability zero
+    idx = (cdf <= np.asarray(u)[..., None] * cdf[..., -1:]).sum(axis=-1)
     return np.minimum(idx, probs.shape[-1] - 1)
 
 

@@ -147,8 +147,7 @@ class BRIModel(mesa.Model):
         self.firms.update_productivity()
         self._refresh_partner_arrays()
         cost, _ = self.generalized_cost()
-        _, inclusive = mech.logit(cost, self.p.freight.logit_scale)
-        self.delivered0 = self._delivered(inclusive, cost[..., self.sea])
+        self.delivered0 = self._reference_delivered(cost[:, self.sea])
         revenue = (
             self.firms.size * self.p.freight.total_exports * self.cargo_value[self.firms.sector]
         )
@@ -301,13 +300,17 @@ class BRIModel(mesa.Model):
         avail = self.option_available()
         return np.where(avail, cost, np.inf), avail
 
-    def _delivered(self, inclusive: np.ndarray, sea_cost: np.ndarray) -> np.ndarray:
-        """Delivered price per FEU of each cell: goods, friction, expected freight."""
+    def _reference_delivered(self, sea_cost: np.ndarray) -> np.ndarray:
+        """Reference delivered price per FEU of each cell: goods plus base friction, by sea.
+
+        Exports respond to the delivered price against this reference, which therefore
+        depends on no policy.
+        """
         n_j, n_c, n_s = len(self.provinces), len(self.partners), len(SECTORS)
+        base_friction = np.asarray(self.p.partners.friction)[self.risk_class]
         value = np.broadcast_to(self.cargo_value[None, None, :], (n_j, n_c, n_s)).reshape(-1)
-        fric = np.broadcast_to(self.friction[None, :, None], (n_j, n_c, n_s)).reshape(-1)
-        elig = np.broadcast_to(self.rail_eligible[None, None, :], (n_j, n_c, n_s)).reshape(-1)
-        return value * 1e6 * (1 + fric) + elig * inclusive + (1 - elig) * sea_cost
+        fric = np.broadcast_to(base_friction[None, :, None], (n_j, n_c, n_s)).reshape(-1)
+        return value * 1e6 * (1 + fric) + sea_cost
 
     def ship_exports(self) -> None:
         """Enterprises re-choose routes when contracts end, then export (bulk, mech. 4)."""
@@ -378,9 +381,16 @@ class BRIModel(mesa.Model):
         output = np.array([pl.trains if per_train else pl.volume / slots for pl in self.platforms])
         volume = np.array([pl.volume for pl in self.platforms])
         subsidy = np.array([pl.subsidy for pl in self.platforms])
-        deficit = np.array([max(-pl.operating_surplus, 0.0) for pl in self.platforms])
+        deficit = np.array([pl.deficit_cover for pl in self.platforms])
         credited = credit @ output
         national = float(credited.sum())
+        fixed = np.array([pl.fixed_cost for pl in self.platforms])
+        st = self.p.strategy
+        values = (
+            (st.rank_weight * output / national if national > 0 else 0.0)
+            + (st.volume_value * volume + st.train_value * output) / 1e6
+            - st.fiscal_weight * (subsidy + fixed + deficit) / 1e6
+        )
         for pr in self.provinces:
             j = pr.index
             pr.credited_trains = float(credited[j])
@@ -389,6 +399,7 @@ class BRIModel(mesa.Model):
             pr.deficit_paid = float(credit[j] @ deficit)
             pr.fixed_paid = sum(pl.fixed_cost for pl in pr.platforms)
             pr.evaluate(national)
+            pr.review_platforms(values)
 
     # --- mechanism 7: finance ------------------------------------------------------------
 

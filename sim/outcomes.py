@@ -58,6 +58,9 @@ OUTCOMES: dict[str, Outcome] = {
     ),
     "subsidy": _o("platforms", "USD mn per quarter", "Subsidies paid to platforms."),
     "subsidy_per_feu": _o("platforms", "USD per FEU", "Subsidy per loaded container."),
+    "member_subsidy_per_feu": _o(
+        "platforms", "USD per FEU", "Subsidy per loaded container on members' platforms."
+    ),
     "mean_subsidy_rate": _o(
         "platforms", "share of cost", "Volume-weighted subsidy rate of running platforms."
     ),
@@ -87,6 +90,11 @@ OUTCOMES: dict[str, Outcome] = {
     "innovation_index": _o("innovation", "index", "Mean innovation stock over provinces."),
     "innovation_cv": _o(
         "innovation", "ratio", "Coefficient of variation of innovation stocks over provinces."
+    ),
+    "group_innovation_gap": _o(
+        "innovation",
+        "ratio",
+        "(max - min) / mean innovation stock in the sharing group (0 without a group).",
     ),
     "mean_productivity": _o("innovation", "index", "Mean enterprise productivity."),
     # welfare
@@ -120,6 +128,13 @@ KEY_OUTCOMES = (
     "innovation_index",
     "welfare_total",
 )
+
+
+def _gap(stocks: list[float]) -> float:
+    """(max - min) / mean of a group's stocks; 0 for fewer than two."""
+    if len(stocks) < 2:
+        return 0.0
+    return float((max(stocks) - min(stocks)) / np.mean(stocks))
 
 
 def collect_step(m: BRIModel) -> None:
@@ -180,6 +195,9 @@ def collect_step(m: BRIModel) -> None:
         else 0.0,
         "subsidy": sub_total / 1e6,
         "subsidy_per_feu": sub_total / rail if rail > 0 else 0.0,
+        "member_subsidy_per_feu": float(subsidy[member].sum() / volume[member].sum())
+        if volume[member].sum() > 0
+        else 0.0,
         "mean_subsidy_rate": float(rate @ volume / rail) if rail > 0 else 0.0,
         "rail_price": float(price @ volume / rail) if rail > 0 else 0.0,
         "exports": exports,
@@ -205,6 +223,9 @@ def collect_step(m: BRIModel) -> None:
         "overseas_assets": float(firms.overseas_assets.sum()),
         "innovation_index": float(stocks.mean()),
         "innovation_cv": float(stocks.std() / stocks.mean()) if stocks.mean() > 0 else 0.0,
+        "group_innovation_gap": _gap(
+            [pr.innovation for pr in m.provinces if pr.name in m.p.policy.innovation.sharing_group]
+        ),
         "mean_productivity": float(firms.productivity.mean()),
         "welfare_shipper_surplus": m.shipper_surplus / 1e6,
         "welfare_platform_surplus": surplus / 1e6,

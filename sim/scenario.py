@@ -1,6 +1,7 @@
 """The scenario schema: the single source of every parameter's type, range, default and unit.
 
-A scenario file is TOML. It may ``extends = "other.toml"`` to inherit and override, and
+A scenario file is TOML. It may ``extends = "other.toml"`` (or a list of files, merged in
+order) to inherit and override, and
 the command line may override single values with ``--set path.to.key=value``. Everything
 is validated here against one typed schema (pydantic), and every problem is reported as
 a :class:`ScenarioError` that names the file, the key path and what is allowed.
@@ -304,6 +305,9 @@ class StrategySettings(Section):
         0.1, "per quarter", "Probability of imitating the fastest-growing province's subsidy."
     )
     imitation_rate: Share = P(0.5, "share", "How far an imitation moves toward the model.")
+    close_after: int = P(
+        4, "quarters", "A province closes a platform whose value is negative this long.", ge=1
+    )
     herding: Share = P(
         0.08,
         "per quarter",
@@ -459,7 +463,7 @@ class TradePolicy(Section):
     """Cooperation with countries along the route (Section 4.3)."""
 
     partners: list[str] = P([], "names", "Partners with facilitated trade.")
-    friction_reduction: Share = P(0.5, "share", "Cut in trade friction with those partners.")
+    friction_reduction: Share = P(0.0, "share", "Cut in trade friction with those partners.")
 
 
 class InnovationPolicy(Section):
@@ -627,13 +631,15 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(f"{path}: malformed TOML: {err}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(f"{path}: cannot read: {err}") from None
-    parent_name = raw.pop("extends", None)
-    if parent_name is None:
-        return raw
-    if not isinstance(parent_name, str):
-        raise ScenarioError(f"{path}: 'extends' must be a file name (a string)")
-    parent = _read_toml((path.parent / parent_name).resolve(), (*chain, path))
-    return deep_merge(parent, raw)
+    parents = raw.pop("extends", [])
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(x, str) for x in parents):
+        raise ScenarioError(f"{path}: 'extends' must be a file name or a list of file names")
+    merged: dict[str, Any] = {}
+    for name in parents:  # later parents override earlier ones, the file itself overrides all
+        merged = deep_merge(merged, _read_toml((path.parent / name).resolve(), (*chain, path)))
+    return deep_merge(merged, raw)
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

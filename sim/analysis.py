@@ -1,0 +1,119 @@
+"""Summaries of replicated outcomes with t-intervals, as tidy DataFrames.
+
+Every function takes a tidy table first (one row per replication and step, one column
+per outcome, as written to ``outcomes.parquet``), options keyword-only, and returns a
+DataFrame. Intervals are Student-t intervals for the mean over replications; with one
+replication they are NaN rather than an error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.outcomes import OUTCOMES
+
+ID_COLUMNS = ("replication", "seed", "step")
+STATS = ("mean", "std", "low", "high", "n")
+
+
+def interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float]:
+    """Student-t interval for the mean of ``values`` (NaNs dropped; NaN bounds if n < 2)."""
+    x = np.asarray(list(values), dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size < 2:
+        return math.nan, math.nan
+    half = _half_width(x.std(ddof=1), x.size, level)
+    return float(x.mean() - half), float(x.mean() + half)
+
+
+def _half_width(std: np.ndarray | float, n: np.ndarray | int, level: float) -> np.ndarray:
+    """Half-width of the t-interval; NaN where n < 2."""
+    n = np.asarray(n, dtype=float)
+    dof = np.where(n >= 2, n - 1, np.nan)
+    with np.errstate(invalid="ignore"):
+        return stats.t.ppf(0.5 + level / 2, dof) * np.asarray(std) / np.sqrt(n)
+
+
+def outcome_columns(outcomes: pd.DataFrame) -> list[str]:
+    """The outcome columns of a tidy table: registered ones in registry order, then others."""
+    known = [c for c in OUTCOMES if c in outcomes.columns]
+    others = [
+        c
+        for c in outcomes.columns
+        if c not in OUTCOMES and c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(outcomes[c])
+    ]
+    return known + others
+
+
+def summarize(
+    outcomes: pd.DataFrame,
+    *,
+    by: Sequence[str] = ("step",),
+    columns: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Mean, std, t-interval and n of each outcome over the rows of each ``by`` group.
+
+    Returns:
+        A long table: the ``by`` columns, ``outcome``, then ``mean, std, low, high, n``.
+    """
+    columns = list(columns) if columns is not None else outcome_columns(outcomes)
+    long = outcomes.melt(id_vars=list(by), value_vars=columns, var_name="outcome")
+    long["outcome"] = pd.Categorical(long["outcome"], categories=columns)
+    keys = [*by, "outcome"]
+    grouped = long.groupby(keys, observed=True, sort=True)["value"]
+    out = grouped.agg(["mean", "std", "count"]).rename(columns={"count": "n"}).reset_index()
+    half = _half_width(out["std"].to_numpy(), out["n"].to_numpy(), level)
+    out["low"] = out["mean"] - half
+    out["high"] = out["mean"] + half
+    out["outcome"] = out["outcome"].astype(str)
+    return out[[*keys, *STATS]]
+
+
+def over_time(
+    outcomes: pd.DataFrame, *, columns: Sequence[str] | None = None, level: float = 0.95
+) -> pd.DataFrame:
+    """Mean and t-interval across replications of each outcome at each step."""
+    return summarize(outcomes, by=("step",), columns=columns, level=level)
+
+
+def final_values(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Each replication's row at its last step."""
+    last = outcomes.groupby("replication")["step"].transform("max")
+    return outcomes[outcomes["step"] == last].reset_index(drop=True)
+
+
+def run_means(outcomes: pd.DataFrame, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each replication's mean of every outcome over all its steps."""
+    columns = list(columns) if columns is not None else outcome_columns(outcomes)
+    return outcomes.groupby("replication", as_index=False)[columns].mean()
+
+
+def summary_table(
+    outcomes: pd.DataFrame, *, columns: Sequence[str] | None = None, level: float = 0.95
+) -> pd.DataFrame:
+    """Final-step and whole-run-mean statistics over replications, one row per outcome.
+
+    Returns:
+        Indexed by ``outcome``, with ``group`` and ``unit`` (from ``OUTCOMES``), then
+        ``final_mean, final_std, final_low, final_high, final_n`` and the same five for
+        ``run_mean_`` (the mean over steps of each replication, summarized).
+    """
+    columns = list(columns) if columns is not None else outcome_columns(outcomes)
+    parts = {
+        "final": final_values(outcomes).assign(_all=0),
+        "run_mean": run_means(outcomes, columns=columns).assign(_all=0),
+    }
+    table = pd.DataFrame(index=pd.Index(columns, name="outcome"))
+    table["group"] = [OUTCOMES[c].group if c in OUTCOMES else "" for c in columns]
+    table["unit"] = [OUTCOMES[c].unit if c in OUTCOMES else "" for c in columns]
+    for prefix, frame in parts.items():
+        stats_ = summarize(frame, by=("_all",), columns=columns, level=level).set_index("outcome")
+        for stat in STATS:
+            table[f"{prefix}_{stat}"] = stats_[stat].reindex(columns).to_numpy()
+    return table

@@ -1,0 +1,300 @@
+"""The ``sim`` command line: run scenarios, validate them, list parameters, redraw charts.
+
+Commands are thin: parse, call the library, print. Problems with the user's input (a
+scenario that does not validate, an output directory in the way) print one red message
+to stderr, with no traceback, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+import sim
+from sim.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The model, pandas, scipy and matplotlib are imported inside the commands that use them,
+# so that --help and validate answer at once.
+
+DEFAULT_SEED = 20260101
+USAGE_ERROR = 2
+
+app = typer.Typer(
+    name="sim",
+    help="Agent-based simulation of provinces competing for Belt-and-Road platforms.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+class ParamsFormat(StrEnum):
+    """Output formats of ``sim params``."""
+
+    table = "table"
+    markdown = "markdown"
+    json_schema = "json-schema"
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``message`` in red to stderr and exit with status 2."""
+    Console(stderr=True, highlight=False).print(
+        Text("error: ", style="bold red") + Text(message, style="red"), soft_wrap=True
+    )
+    raise typer.Exit(USAGE_ERROR)
+
+
+def wide_console(width: int = 120) -> Console:
+    """A stdout console: the terminal's width, or ``width`` columns when not a terminal."""
+    console = Console()
+    return console if console.is_terminal else Console(width=max(console.width, width))
+
+
+def load(path: Path, overrides: list[str]) -> Scenario:
+    """Load and validate a scenario, or fail with the problem."""
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as err:
+        fail(str(err))
+
+
+def version_callback(value: bool) -> None:
+    """Print the package version and exit."""
+    if value:
+        typer.echo(f"sim {sim.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=version_callback, is_eager=True, help="Show version."),
+    ] = False,
+) -> None:
+    """Agent-based simulation of provinces competing for Belt-and-Road platforms."""
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.", dir_okay=False)],
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Number of replications.")
+    ] = 10,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Base seed; replication i uses its i-th child seed.")
+    ] = DEFAULT_SEED,
+    steps: Annotated[
+        int | None, typer.Option(help="Steps to run (overrides run.steps).", show_default=False)
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            file_okay=False,
+            help="Output directory [default: runs/<scenario>-<YYYYmmdd-HHMMSS>].",
+            show_default=False,
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", metavar="PATH=VALUE", help="Override a parameter, e.g. run.enterprises=500."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a non-empty --out (only our files).")
+    ] = False,
+    csv: Annotated[bool, typer.Option("--csv", help="Also write the tables as CSV.")] = False,
+    charts: Annotated[bool, typer.Option(help="Draw the charts into charts/.")] = True,
+) -> None:
+    """Run replications of a scenario and write tables, summary, manifest and charts."""
+    from sim import store
+    from sim.analysis import summary_table
+    from sim.experiment import child_seeds
+    from sim.plots import save_group_charts
+    from sim.runners import run_replications
+
+    started, clock = store.now_iso(), time.perf_counter()
+    overrides = [*(set_ or []), *([f"run.steps={steps}"] if steps is not None else [])]
+    resolved = load(scenario, overrides)
+    try:
+        if out is None:
+            out = store.default_out_dir(resolved.name)
+        store.check_out_dir(out, force=force)
+        out.mkdir(parents=True, exist_ok=True)
+    except store.OutputError as err:
+        fail(str(err))
+    except OSError as err:
+        fail(f"--out {out}: cannot create: {err}")
+    seeds = child_seeds(seed, replications)
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(f"{resolved.name}: replications", total=replications)
+        result = run_replications(
+            resolved, seeds, workers=workers, progress=lambda _: bar.advance(task)
+        )
+
+    tables = {name: getattr(result, name) for name in store.TABLES}
+    store.write_tables(out, tables, csv=csv)
+    summary = summary_table(result.outcomes)  # every recorded outcome, registry order first
+    store.write_summary(out, summary)
+    store.write_scenario(out, resolved)
+    if charts:
+        save_group_charts(
+            result.outcomes, out / store.CHARTS, caption=caption(resolved.name, len(seeds), seed)
+        )
+    manifest = store.build_manifest(
+        resolved,
+        scenario_path=scenario,
+        overrides=overrides,
+        base_seed=seed,
+        seeds=seeds,
+        workers=workers,
+        started=started,
+        ended=store.now_iso(),
+        wall_seconds=time.perf_counter() - clock,
+        command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+    )
+    store.write_manifest(out, manifest)
+    wide_console().print(key_outcome_table(summary, resolved, len(seeds), seed))
+    typer.echo(f"Wrote {out}")
+
+
+def caption(name: str, replications: int, seed: int) -> str:
+    """The caption line under every chart."""
+    return f"scenario {name} · {replications} replications · base seed {seed}"
+
+
+def fmt(x: float) -> str:
+    """A number with about four significant digits, thousands separated, no exponent."""
+    if not math.isfinite(x):
+        return "n/a"
+    size = abs(x)
+    if size >= 1e4:
+        return f"{x:,.0f}"
+    if size >= 100:
+        return f"{x:,.1f}"
+    if size >= 1 or size == 0:
+        return f"{x:.2f}"
+    return f"{x:.3g}"
+
+
+def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, seed: int) -> Table:
+    """A table of the key outcomes: final-step mean and interval, and whole-run mean."""
+    from sim.outcomes import KEY_OUTCOMES
+
+    table = Table(
+        title=f"{s.name}: key outcomes, {replications} replications, seed {seed}",
+        caption=f"final = step {s.run.steps}; interval = 95% t-interval over replications",
+    )
+    table.add_column("outcome")
+    table.add_column("unit")
+    table.add_column("final mean", justify="right")
+    table.add_column("final 95% interval", justify="right")
+    table.add_column("run mean", justify="right")
+    for name in KEY_OUTCOMES:
+        row = summary.loc[name]
+        low, high = row["final_low"], row["final_high"]
+        span = f"{fmt(low)} .. {fmt(high)}" if math.isfinite(low) else "n/a"
+        cells = (name, row["unit"], fmt(row["final_mean"]), span, fmt(row["run_mean_mean"]))
+        table.add_row(*map(Text, cells))
+    return table
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.", dir_okay=False)],
+) -> None:
+    """Validate scenario files without running them."""
+    failed = 0
+    for path in scenarios:
+        try:
+            s = load_scenario(path)
+        except ScenarioError as err:
+            failed += 1
+            Console(stderr=True, highlight=False).print(
+                Text("error: ", style="bold red") + Text(str(err), style="red"), soft_wrap=True
+            )
+        else:
+            typer.echo(f"ok  {path}  ({s.name})")
+    if failed:
+        raise typer.Exit(USAGE_ERROR)
+
+
+@app.command()
+def params(
+    format_: Annotated[
+        ParamsFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ParamsFormat.table,
+) -> None:
+    """List every scenario parameter: path, type, default, unit, range, source, description."""
+    from sim.params import format_value, markdown_table, parameter_table
+
+    if format_ is ParamsFormat.json_schema:
+        typer.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
+        return
+    rows = parameter_table()
+    rows["default"] = [
+        format_value(v, required=r) for v, r in zip(rows.default, rows.required, strict=True)
+    ]
+    columns = ["path", "type", "default", "unit", "range", "source", "description"]
+    if format_ is ParamsFormat.markdown:
+        typer.echo(markdown_table(rows[columns], code=("path", "default")))
+        return
+    table = Table(title="Scenario parameters")
+    for column in columns:
+        table.add_column(
+            column,
+            overflow="fold",
+            no_wrap=column == "path",
+            max_width=None if column in ("path", "description") else 18,
+        )
+    for row in rows[columns].itertuples(index=False):
+        table.add_row(*(Text(str(v)) for v in row))  # Text: "list[str]" is not markup
+    wide_console(200).print(table)
+
+
+@app.command()
+def plot(
+    directory: Annotated[
+        Path, typer.Argument(help="Output directory of sim run.", file_okay=False, exists=True)
+    ],
+) -> None:
+    """Redraw the charts of an output directory from its tables and manifest."""
+    from sim import store
+    from sim.plots import save_group_charts
+
+    try:
+        manifest = store.read_manifest(directory)
+        outcomes = store.read_table(directory, "outcomes")
+    except store.OutputError as err:
+        fail(str(err))
+    text = caption(manifest["scenario"], manifest["replications"], manifest["base_seed"])
+    paths = save_group_charts(outcomes, directory / store.CHARTS, caption=text)
+    for path in paths:
+        typer.echo(f"Wrote {path}")

@@ -1,0 +1,152 @@
+"""Charts of replicated outcomes over time: mean line and t-interval band per outcome.
+
+Plot functions take ``ax=None`` (the current axes) and return the axes, so notebooks can
+compose them; :func:`save_group_charts` draws one figure per outcome group on
+``matplotlib.figure.Figure`` objects (Agg canvas, no display, nothing left open).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from sim.analysis import over_time
+from sim.outcomes import OUTCOMES
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+# Lines skip the yellow, which is too pale on white for a thin line.
+LINE_COLORS = tuple(c for c in OKABE_ITO if c != "#F0E442")
+
+GROUP_TITLES = {
+    "platforms": "Platforms and freight",
+    "trade": "Trade",
+    "finance": "Finance for going abroad",
+    "innovation": "Innovation",
+    "welfare": "Welfare",
+}
+
+STEP_LABEL = "step (quarter)"
+
+
+def groups() -> list[str]:
+    """The outcome groups, in the order of the outcome registry."""
+    return list(dict.fromkeys(o.group for o in OUTCOMES.values()))
+
+
+def plot_over_time(
+    stats: pd.DataFrame,
+    outcomes: str | Sequence[str],
+    *,
+    ax: Axes | None = None,
+    colors: Sequence[str] = LINE_COLORS,
+    band_alpha: float = 0.25,
+    title: str | None = None,
+) -> Axes:
+    """Plot the mean and interval band over steps of one or more outcomes.
+
+    Args:
+        stats: A table from :func:`sim.analysis.over_time` (step, outcome, mean, low, high).
+        outcomes: The outcome name(s) to draw; several share the axes and get a legend.
+        ax: Axes to draw on; the current pyplot axes if ``None``.
+        colors: Line colours, used in turn.
+        band_alpha: Opacity of the interval band.
+        title: Axes title; the outcome's name when only one is drawn.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    names = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    for i, name in enumerate(names):
+        rows = stats[stats["outcome"] == name].sort_values("step")
+        if rows.empty:
+            raise KeyError(f"no statistics for outcome '{name}'")
+        color = colors[i % len(colors)]
+        ax.plot(rows["step"], rows["mean"], color=color, linewidth=1.6, label=name)
+        ax.fill_between(
+            rows["step"], rows["low"], rows["high"], color=color, alpha=band_alpha, linewidth=0
+        )
+    units = {OUTCOMES[n].unit for n in names if n in OUTCOMES}
+    ax.set_xlabel(STEP_LABEL)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(units.pop() if len(units) == 1 else "")
+    ax.set_title(title if title is not None else (names[0] if len(names) == 1 else ""))
+    if len(names) > 1:
+        ax.legend(frameon=False, fontsize="small")
+    ax.grid(True, linewidth=0.4, alpha=0.5)
+    return ax
+
+
+def plot_group(
+    stats: pd.DataFrame,
+    group: str,
+    *,
+    caption: str = "",
+    ncols: int = 4,
+    level: float = 0.95,
+) -> Figure:
+    """A figure with one small panel per outcome of ``group`` present in ``stats``."""
+    names = [n for n, o in OUTCOMES.items() if o.group == group and n in set(stats["outcome"])]
+    if not names:
+        raise KeyError(f"no outcomes of group '{group}' in the statistics")
+    ncols = min(ncols, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    fig = Figure(figsize=(3.3 * ncols, 2.5 * nrows + 1.0), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for i, (name, ax) in enumerate(zip(names, axes, strict=False)):
+        plot_over_time(stats, name, ax=ax, colors=[LINE_COLORS[i % len(LINE_COLORS)]])
+        ax.title.set_fontsize("medium")
+        if i + ncols < len(names):
+            ax.set_xlabel("")
+    for ax in axes[len(names) :]:
+        ax.set_visible(False)
+    band = f"lines: mean; bands: {level:.0%} t-interval across replications"
+    fig.suptitle(f"{GROUP_TITLES.get(group, group.title())} outcomes over time", fontsize="large")
+    fig.supxlabel(f"{caption}\n{band}" if caption else band, fontsize="small", color="0.3")
+    return fig
+
+
+def save_group_charts(
+    outcomes: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    caption: str,
+    level: float = 0.95,
+    dpi: int = 110,
+) -> list[Path]:
+    """Write ``<group>.png`` for every outcome group into ``out_dir``; return the paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stats = over_time(outcomes, level=level)
+    present = set(stats["outcome"])
+    paths = []
+    for group in groups():
+        if not any(n in present for n, o in OUTCOMES.items() if o.group == group):
+            continue
+        fig = plot_group(stats, group, caption=caption, level=level)
+        path = out_dir / f"{group}.png"
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            fig.savefig(tmp, format="png", dpi=dpi)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        paths.append(path)
+    return paths

@@ -1,0 +1,191 @@
+"""Execution backends, and many replications of a scenario run through one of them.
+
+A backend maps a function over picklable tasks and yields results as they finish
+(``imap_unordered``); it is a context manager that owns its workers, like the EMA
+Workbench evaluators. :class:`SequentialBackend` runs in-process and is the default, so
+tests and notebooks never need a pool; :class:`ProcessPoolBackend` runs tasks in worker
+processes started by a ``forkserver`` that has already imported the model (or by
+``spawn`` where there is no forkserver), never by ``fork``, which is unsafe with threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+import pandas as pd
+
+from sim.experiment import RunResult, run
+from sim.scenario import Scenario, dump_scenario, validate
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Backend(Protocol):
+    """Runs ``fn`` over tasks; used as a context manager that owns its workers."""
+
+    workers: int
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` for every task, in the order they finish."""
+        ...
+
+
+class SequentialBackend:
+    """Runs every task in this process, one after another."""
+
+    workers = 1
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` for every task, in task order."""
+        for task in tasks:
+            yield fn(task)
+
+
+class ProcessPoolBackend:
+    """Runs tasks in a pool of worker processes (``fn`` and tasks must pickle).
+
+    Args:
+        workers: Number of worker processes.
+        start_method: ``"forkserver"`` or ``"spawn"``; ``fork`` is refused. The default is
+            the forkserver where the platform has one, else spawn.
+        preload: Modules the forkserver imports once, so workers start without importing.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        start_method: str | None = None,
+        preload: Sequence[str] = ("sim.runners",),
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        if start_method is None:
+            methods = multiprocessing.get_all_start_methods()
+            start_method = "forkserver" if "forkserver" in methods else "spawn"
+        if start_method not in ("spawn", "forkserver"):
+            raise ValueError(f"start_method must be 'spawn' or 'forkserver', got {start_method!r}")
+        self.workers = workers
+        self.start_method = start_method
+        self.preload = list(preload)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        context = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            context.set_forkserver_preload(self.preload)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Submit every task and yield results as they finish (re-raises a task's error)."""
+        if self._pool is None:
+            raise RuntimeError("use ProcessPoolBackend as a context manager: with ... as backend")
+        futures: list[Future[R]] = [self._pool.submit(fn, task) for task in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def make_backend(workers: int = 1) -> Backend:
+    """The sequential backend for one worker, else a process pool of ``workers``."""
+    return SequentialBackend() if workers <= 1 else ProcessPoolBackend(workers)
+
+
+@dataclass(frozen=True)
+class ReplicationTask:
+    """One replication to run: the scenario as plain data, its index, seed and steps."""
+
+    scenario: dict[str, Any]
+    replication: int
+    seed: int
+    steps: int | None = None
+
+
+def run_task(task: ReplicationTask) -> tuple[int, RunResult]:
+    """Validate the task's scenario, run it, and return its index and tagged tables."""
+    scenario = validate(task.scenario, origin=f"replication {task.replication}")
+    result = run(scenario, seed=task.seed, steps=task.steps)
+    return task.replication, result.tagged(task.replication)
+
+
+@dataclass
+class Replications:
+    """The tables of many replications, stacked and sorted by replication."""
+
+    seeds: list[int]
+    outcomes: pd.DataFrame
+    provinces: pd.DataFrame
+    platforms: pd.DataFrame
+
+
+def combine(results: Iterable[tuple[int, RunResult]], seeds: Sequence[int]) -> Replications:
+    """Stack tagged results in replication order (whatever order they finished in)."""
+    ordered = [r for _, r in sorted(results, key=lambda pair: pair[0])]
+
+    def stack(name: str) -> pd.DataFrame:
+        frames = [getattr(r, name) for r in ordered]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    return Replications(list(seeds), stack("outcomes"), stack("provinces"), stack("platforms"))
+
+
+def run_replications(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    *,
+    steps: int | None = None,
+    workers: int = 1,
+    backend: Backend | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Replications:
+    """Run replication ``i`` of ``scenario`` with ``seeds[i]`` and stack the tables.
+
+    Args:
+        scenario: The validated scenario.
+        seeds: One seed per replication (e.g. from ``child_seeds``).
+        steps: Steps to run; ``None`` runs ``scenario.run.steps``.
+        workers: Worker processes of the backend made here when no ``backend`` is given.
+        backend: An entered backend to use (the caller owns it, e.g. across a sweep).
+        progress: Called with the replication index each time one finishes.
+    """
+    data = dump_scenario(scenario)
+    tasks = [ReplicationTask(data, i, int(s), steps) for i, s in enumerate(seeds)]
+    if backend is None:
+        with make_backend(workers) as own:
+            return run_replications(scenario, seeds, steps=steps, backend=own, progress=progress)
+    results: list[tuple[int, RunResult]] = []
+    for replication, result in backend.imap_unordered(run_task, tasks):
+        results.append((replication, result))
+        if progress is not None:
+            progress(replication)
+    return combine(results, seeds)
