@@ -552,7 +552,7 @@ class Scenario(Section):
 
         problems = check_names(self, data)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
 
@@ -566,9 +566,8 @@ def check_names(s: Scenario, data: Any) -> list[str]:
     def check(path: str, names: list[str], known: set[str], within: str) -> None:
         for name in names:
             if name not in known:
-                hint = difflib.get_close_matches(name, sorted(known), n=1)
-                tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-                problems.append(f"{path}: unknown {within} '{name}'{tip}")
+                tip = _closest(name, sorted(known))
+                problems.append(f"{path}: unknown {within} '{name}'.{tip}")
 
     check("run.provinces", s.run.provinces, provinces, "province")
     check("run.partners", s.run.partners, partners, "partner country")
@@ -668,20 +667,21 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 def _schema_at(path: list[str]) -> type[BaseModel] | None:
     """The pydantic model that holds the keys at ``path``, if any."""
     model: Any = Scenario
-    for key in path:
+    for depth, key in enumerate(path):
+        if depth and path[depth - 1] == "sectors" and model == "sectors":
+            model = SectorSettings if key in SECTORS else None
+            continue
         if model is None or not isinstance(model, type) or not issubclass(model, BaseModel):
             return None
         field = model.model_fields.get(key)
         if field is None:
-            if model is FreightSettings and key in SECTORS:
-                return SectorSettings
             return None
-        ann = field.annotation
-        if key == "sectors":
-            model = None
+        if model is FreightSettings and key == "sectors":
+            model = "sectors"  # a table keyed by sector name
             continue
+        ann = field.annotation
         model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    return model
+    return None if model == "sectors" else model
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
@@ -760,15 +760,21 @@ def _format_error(err: dict[str, Any]) -> str:
     value = err.get("input")
     shown = f" (got {value!r})" if not isinstance(value, dict) and value is not None else ""
     msg = err["msg"].removeprefix("Value error, ")
+    if not loc:  # whole-scenario checks: each line already names its key path
+        return msg
     return f"{path}: {msg}{shown}"
 
 
 def validate(data: dict[str, Any], *, origin: str = "scenario") -> Scenario:
     """Validate a merged scenario dict, turning pydantic errors into one clear message."""
+    sectors = {n: v.model_dump() for n, v in _default_sectors().items()}
+    data = deep_merge({"freight": {"sectors": sectors}}, data)  # a sector table may be partial
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        lines = [_format_error(e) for e in err.errors(include_url=False)]
+        lines = [
+            line for e in err.errors(include_url=False) for line in _format_error(e).split("\n")
+        ]
         raise ScenarioError(f"{origin}: invalid scenario\n  " + "\n  ".join(lines)) from None
 
 
