@@ -310,9 +310,10 @@ class Firms:
         out.demand = float(loan.sum())
         out.approved = int(won.size)
 
-        # exits: cash ran out; any loan defaults first; an entrant takes the slot
+        # exits: cash ran out; a disbursed (active) loan defaults first, an approved loan
+        # not yet disbursed (pending) is simply cancelled; an entrant takes the slot
         gone = np.flatnonzero(self.cash < 0.0)
-        owing = gone[self.outstanding[gone] > 0]
+        owing = gone[(self.status[gone] == ACTIVE) & (self.outstanding[gone] > 0)]
         self.default(owing, cover, out)
         ext["exit_write_off"] = -float((self.cash[gone] + self.collateral[gone]).sum())
         self.draw_entrants(gone)

@@ -1,0 +1,136 @@
+"""The built-in data tables: reproducible from their sources, labelled, consistent."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import data
+from sim.data import build
+
+DATA = Path(data.__file__).resolve().parent
+TABLES = tuple(build.COLUMNS)
+STATUSES = {"verified", "secondary", "derived", "assumption", "approximate"}
+
+
+@pytest.fixture(scope="module")
+def fresh() -> dict[str, pd.DataFrame]:
+    return build.build_tables()
+
+
+def test_every_table_is_committed():
+    committed = {p.stem for p in DATA.glob("*.csv")}
+    assert committed == set(TABLES)
+    assert set(data.DESCRIPTIONS) == set(TABLES)
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_committed_table_equals_fresh_build(name, fresh, tmp_path):
+    build.write_tables({name: fresh[name]}, tmp_path)
+    rebuilt = (tmp_path / f"{name}.csv").read_bytes()
+    committed = (DATA / f"{name}.csv").read_bytes()
+    assert rebuilt == committed, f"sim/data/{name}.csv is stale: run python -m sim.data.build"
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_rows_have_status_and_source(name):
+    df = getattr(data, f"load_{name}")()
+    assert len(df) > 0
+    assert list(df.columns) == build.COLUMNS[name]
+    for col in ("status", "source"):
+        empty = df[col].astype(str).str.strip() == ""
+        assert not empty.any(), f"{name}: rows {list(df.index[empty])} have no {col}"
+    unknown = set(df["status"]) - STATUSES
+    assert not unknown, f"{name}: unknown status {unknown}"
+
+
+def test_source_table_counts_rows():
+    table = data.source_table().set_index("table")
+    for name in TABLES:
+        assert table.loc[name, "rows"] == len(getattr(data, f"load_{name}")())
+
+
+def test_keys_are_unique():
+    assert data.load_provinces()["province"].is_unique
+    assert data.load_partners()["country"].is_unique
+    assert data.load_platforms()["platform"].is_unique
+    assert data.load_crossings()["crossing"].is_unique
+    assert data.load_ports()["port"].is_unique
+    assert data.load_sea_routes()["region"].is_unique
+    assert not data.load_routes().duplicated(["corridor", "region"]).any()
+
+
+def test_platforms_refer_to_known_things():
+    platforms = data.load_platforms()
+    provinces = set(data.load_provinces()["province"])
+    missing = set(platforms["province"]) - provinces
+    assert not missing, f"platforms of unknown provinces: {missing}"
+    assert set(platforms["corridor"]) <= set(data.CORRIDORS)
+    assert set(platforms["crossing"]) <= set(data.load_crossings()["crossing"]) | {""}
+    # a platform sits at its province's hub city
+    hub = data.load_provinces().set_index("province")
+    for r in platforms.itertuples():
+        assert r.city == hub.loc[r.province, "hub_city"], r.platform
+        assert (r.lon, r.lat) == (hub.loc[r.province, "hub_lon"], hub.loc[r.province, "hub_lat"])
+    assert platforms["initially_open"].any()
+
+
+def test_routes_and_regions():
+    routes = data.load_routes()
+    assert set(routes["corridor"]) <= set(data.CORRIDORS)
+    assert set(routes["region"]) <= set(data.REGIONS)
+    assert set(data.load_sea_routes()["region"]) == set(data.REGIONS)  # the sea reaches all
+    assert set(data.load_partners()["region"]) <= set(data.REGIONS)
+    assert (routes["haul_factor"] > 0).all() and (routes["rail_days"] > 0).all()
+    # every corridor that has platforms reaches some region
+    assert set(data.load_platforms()["corridor"]) <= set(routes["corridor"])
+
+
+def hand_risk_class(rating: str) -> int:
+    """0: A- or better, 1: BBB, 2: BB, 3: B, 4: CCC+ or worse (CC, C, SD, D)."""
+    letters = re.fullmatch(r"([A-Z]+)[+-]?", rating)
+    assert letters, rating
+    grade = letters.group(1)
+    if grade in ("AAA", "AA", "A"):
+        return 0
+    return {"BBB": 1, "BB": 2, "B": 3}.get(grade, 4)
+
+
+def test_partner_risk_classes():
+    partners = data.load_partners()
+    assert partners["risk_class"].between(0, len(data.RISK_CLASSES) - 1).all()
+    for r in partners.itertuples():
+        assert r.risk_class == hand_risk_class(r.rating), (r.country, r.rating)
+    assert set(partners["rating_agency"]) <= {"S&P", "Fitch", "Moody's"}
+    # every risk class is represented, so every by-risk-class parameter acts
+    assert set(partners["risk_class"]) == set(range(5))
+
+
+@pytest.mark.parametrize(
+    ("rating", "expected"),
+    [("AAA", 0), ("A-", 0), ("BBB+", 1), ("BBB-", 1), ("BB+", 2), ("B-", 3), ("CCC+", 4),
+     ("CC", 4), ("SD", 4)],
+)  # fmt: skip
+def test_rating_mapping(rating, expected):
+    assert build.risk_class(rating) == expected
+    assert hand_risk_class(rating) == expected
+
+
+def test_coordinates_are_in_range():
+    for name in ("provinces", "partners", "crossings", "ports", "platforms"):
+        df = getattr(data, f"load_{name}")()
+        lon, lat = ("hub_lon", "hub_lat") if name == "provinces" else ("lon", "lat")
+        assert df[lon].between(-180, 180).all() and df[lat].between(-90, 90).all(), name
+    # Chinese provinces and ports lie within China's bounding box
+    prov = data.load_provinces()
+    assert prov["hub_lon"].between(73, 135).all() and prov["hub_lat"].between(18, 54).all()
+
+
+def test_default_provinces_exist():
+    from sim.scenario import Scenario
+
+    known = set(data.load_provinces()["province"])
+    assert set(Scenario().run.provinces) <= known
