@@ -107,7 +107,7 @@ def run(
             "--out",
             "-o",
             file_okay=False,
-            help="Output directory [default: runs/<scenario>-<YYYYmmdd-HHMMSS>].",
+            help="Output directory \\[default: runs/<scenario>-<YYYYmmdd-HHMMSS>].",
             show_default=False,
         ),
     ] = None,
@@ -298,3 +298,8 @@ def plot(
     paths = save_group_charts(outcomes, directory / store.CHARTS, caption=text)
     for path in paths:
         typer.echo(f"Wrote {path}")
+
+
+# `sim compare` lives in its own module and registers itself on `app`; imported last because
+# it uses the helpers above (importing sim.cli_compare first works too).
+import sim.cli_compare  # noqa: E402, F401
