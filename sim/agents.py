@@ -176,12 +176,11 @@ class Province(mesa.Agent):
         if not moved_subsidy_last:
             subsidy += self.direction_subsidy * s.subsidy_step + s.learning_noise * z
         else:
-            self.markup = float(
-                np.clip(self.markup + self.direction_markup * s.markup_step, 0.0, s.max_markup)
-            )
+            markup = self.markup + self.direction_markup * s.markup_step
+            self.markup = float(min(max(markup, 0.0), s.max_markup))
         if leader is not None and leader is not self and u < s.imitation:
             subsidy += s.imitation_rate * (leader.subsidy - subsidy)
-        self.subsidy = float(np.clip(subsidy, 0.0, self.subsidy_cap()))
+        self.subsidy = float(min(max(subsidy, 0.0), self.subsidy_cap()))
 
     def consider_openings(self, corridor_presence: dict[str, int], n_provinces: int) -> None:
         """Open platforms on corridors where other provinces already are (herding)."""
@@ -332,8 +331,7 @@ class Platform(mesa.Agent):
         """
         f = self.model.p.freight
         sub = self.model.p.policy.subsidy
-        self.volume = volume
-        self.trains = (
+        trains = (
             float(
                 mech.trains_run(
                     volume, self.target, slots=f.train_slots, empty_slot_cap=sub.empty_slot_cap
@@ -342,21 +340,33 @@ class Platform(mesa.Agent):
             if self.is_open
             else 0.0
         )
-        haul = haul_revenue / volume if volume > 0 else 1.0  # mean haul factor of the cargo
-        train_cost = (
-            float(
-                mech.cost_per_feu(
-                    self.trains,
-                    self.capacity,
-                    rail_cost=f.rail_cost,
-                    density_premium=f.density_premium,
-                    saturation=f.saturation_trains,
-                    congestion=f.congestion,
-                )
+        full_train_cost = float(
+            mech.cost_per_feu(
+                trains,
+                self.capacity,
+                rail_cost=f.rail_cost,
+                density_premium=f.density_premium,
+                saturation=f.saturation_trains,
+                congestion=f.congestion,
             )
-            * f.train_slots
-            * haul
         )
+        self.book(volume, haul_revenue, trains, full_train_cost)
+
+    def book(
+        self, volume: float, haul_revenue: float, trains: float, full_train_cost: float
+    ) -> None:
+        """Book a step's ``trains``: revenue, subsidy, train and fixed costs, deficit cover.
+
+        ``full_train_cost`` is the cost of one container on a full train at this
+        frequency (:func:`~sim.mechanisms.cost_per_feu`); the model computes trains and
+        costs for all platforms at once and books them here.
+        """
+        f = self.model.p.freight
+        sub = self.model.p.policy.subsidy
+        self.volume = volume
+        self.trains = trains
+        haul = haul_revenue / volume if volume > 0 else 1.0  # mean haul factor of the cargo
+        train_cost = full_train_cost * f.train_slots * haul
         self.variable_cost = train_cost * self.trains
         quoted = self.unit_cost * haul_revenue
         self.revenue = quoted * (1.0 - self.subsidy_rate)

@@ -41,6 +41,34 @@ class Draws:
 
 
 @dataclass
+class EntrantDraws:
+    """The random numbers that endow ``k`` entrants, one per entrant, in slot order."""
+
+    province: np.ndarray  # home province, drawn by GDP weight
+    sector: np.ndarray  # sector, drawn by sector share
+    country: np.ndarray  # destination, uniform over partners
+    state: np.ndarray  # uniform: state-owned when below the state share
+    size: np.ndarray  # lognormal(0, 1): size, before scaling to a share of exports
+    productivity: np.ndarray  # lognormal(-0.08, 0.4): base productivity
+    cash: np.ndarray  # lognormal(-0.125, 0.5): cash over the mean endowment
+    collateral: np.ndarray  # lognormal(-0.125, 0.5): collateral over the mean endowment
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, k: int, model: BRIModel) -> EntrantDraws:
+        """Draw ``k`` entrants' numbers in a fixed order."""
+        m = model
+        province = rng.choice(len(m.province_list), size=k, p=m.province_weights)
+        sector = rng.choice(len(m.sector_names), size=k, p=m.sector_shares)
+        country = rng.integers(0, len(m.partner_list), size=k)
+        state = rng.random(k)
+        size = rng.lognormal(0.0, 1.0, size=k)
+        productivity = rng.lognormal(-0.08, 0.4, size=k)
+        cash = rng.lognormal(-0.125, 0.5, k)
+        collateral = rng.lognormal(-0.125, 0.5, k)
+        return cls(province, sector, country, state, size, productivity, cash, collateral)
+
+
+@dataclass
 class StepFlows:
     """Totals of one step's finance, for outcomes and the money ledger (USD mn)."""
 
@@ -101,30 +129,33 @@ class Firms:
     def draw_entrants(self, slots: np.ndarray, *, initial: bool = False) -> None:
         """Give ``slots`` fresh enterprises: province by GDP, sector, size, finance."""
         m = self.model
-        p = m.p
-        rng = m.streams.entrants
-        k = slots.size
-        if k == 0:
+        if slots.size == 0:
             return
+        self.enter(slots, EntrantDraws.draw(m.streams.entrants, slots.size, m))
+        if not initial:
+            m.replace_enterprise_agents(slots)
+
+    def enter(self, slots: np.ndarray, d: EntrantDraws) -> None:
+        """Endow the entrants in ``slots`` from their draws ``d`` (same order)."""
+        m = self.model
+        p = m.p
         a = self.arrays
-        a["province"][slots] = rng.choice(len(m.province_list), size=k, p=m.province_weights)
-        a["sector"][slots] = rng.choice(len(m.sector_names), size=k, p=m.sector_shares)
-        a["country"][slots] = rng.integers(0, len(m.partner_list), size=k)
-        a["state_owned"][slots] = rng.random(k) < p.finance.state_share
-        size = rng.lognormal(0.0, 1.0, size=k)
-        a["size"][slots] = size / (np.exp(0.5) * self.n)  # mean share 1/n
-        a["base_productivity"][slots] = rng.lognormal(-0.08, 0.4, size=k)
+        a["province"][slots] = d.province
+        a["sector"][slots] = d.sector
+        a["country"][slots] = d.country
+        a["state_owned"][slots] = d.state < p.finance.state_share
+        a["size"][slots] = d.size / (np.exp(0.5) * self.n)  # mean share 1/n
+        a["base_productivity"][slots] = d.productivity
         a["boost"][slots] = 0.0
         revenue0 = a["size"][slots] * p.freight.total_exports * m.cargo_value[a["sector"][slots]]
-        a["cash"][slots] = p.finance.initial_cash * revenue0 * rng.lognormal(-0.125, 0.5, k)
-        a["collateral"][slots] = p.finance.collateral * revenue0 * rng.lognormal(-0.125, 0.5, k)
+        a["cash"][slots] = p.finance.initial_cash * revenue0 * d.cash
+        a["collateral"][slots] = p.finance.collateral * revenue0 * d.collateral
         a["overseas_assets"][slots] = 0.0
         a["status"][slots] = NONE
+        a["due"][slots] = 0
         a["outstanding"][slots] = 0.0
         a["cost"][slots] = 0.0
         a["route"][slots] = m.sea
-        if not initial:
-            m.replace_enterprise_agents(slots)
 
     def cells(self) -> np.ndarray:
         """Index of each firm's (province, country, sector) cell."""
@@ -145,25 +176,43 @@ class Firms:
             * ratio**m.p.innovation.productivity_elasticity
         )
 
-    def choose_routes(self, cost: np.ndarray, available: np.ndarray, draws: Draws) -> None:
+    def choose_routes(
+        self,
+        cost: np.ndarray,
+        available: np.ndarray,
+        row: np.ndarray,
+        options: np.ndarray,
+        draws: Draws,
+    ) -> None:
         """Firms whose contract ends (or whose route is gone) re-choose by logit.
 
-        ``cost`` is the generalized cost per cell and option; the loyalty bonus goes to
-        the route used last step.
+        ``cost`` and ``available`` hold the generalized cost and availability of the
+        ``options`` on offer (platform indices, the sea last) for each priced cell; a
+        firm's cell is ``row``. The loyalty bonus goes to the route used last step.
         """
         f = self.model.p.freight
-        cells = self.cells()
         route = self.route
-        gone = ~available[cells, route]
+        n_opt = options.size
+        column = np.full(self.model.sea + 1, n_opt)  # n_opt: the route is not on offer
+        column[options] = np.arange(n_opt)
+        col = column[route]
+        gone = col == n_opt
+        kept = np.flatnonzero(~gone)
+        gone[kept] = ~available[row[kept], col[kept]]
         choosers = np.flatnonzero((draws.contract < 1.0 / f.contract_length) | gone)
         if choosers.size == 0:
             return
-        sub = cost[cells[choosers]]
+        # Choosers in one cell who keep the same route (or have none to keep) face the
+        # same choice: compute each distinct choice once, then pick per chooser.
+        loyal_to = np.where(gone[choosers], n_opt, col[choosers])  # n_opt: no bonus
+        keys, which = np.unique(row[choosers] * (n_opt + 1) + loyal_to, return_inverse=True)
+        key_row, key_col = np.divmod(keys, n_opt + 1)
+        sub = cost[key_row]
         bonus = np.zeros_like(sub)
-        keep = ~gone[choosers]
-        bonus[np.flatnonzero(keep), route[choosers[keep]]] = f.loyalty
-        probs, _ = mech.logit(sub, f.logit_scale, bonus=bonus)
-        route[choosers] = mech.pick(probs, draws.pick[choosers])
+        loyal = np.flatnonzero(key_col < n_opt)
+        bonus[loyal, key_col[loyal]] = f.loyalty
+        probs = mech.choice_probabilities(sub, f.logit_scale, bonus=bonus)
+        route[choosers] = options[mech.pick(probs, draws.pick[choosers], rows=which)]
 
     def ship(
         self,
@@ -174,23 +223,26 @@ class Firms:
         friction: np.ndarray,
         finance: np.ndarray,
     ) -> None:
-        """Export volumes: size, productivity, partner demand, delivered price, finance."""
+        """Export volumes: size, productivity, partner demand, delivered price, finance.
+
+        ``inclusive``, ``sea_cost`` and ``delivered0`` are each firm's (of its cell):
+        rail-eligible goods pay the logit's expected cost, the rest the sea's.
+        """
         m = self.model
         f = m.p.freight
-        cells = self.cells()
         elig = m.rail_eligible[self.sector]
         value = m.cargo_value[self.sector]
         delivered = (
             value * 1e6 * (1.0 + friction[self.country])
-            + elig * inclusive[cells]
-            + (1.0 - elig) * sea_cost[cells]
+            + elig * inclusive
+            + (1.0 - elig) * sea_cost
         )
         self.exports[:] = mech.export_volume(
             self.size * f.total_exports,
             self.productivity,
             demand[self.country],
             delivered,
-            delivered0[cells],
+            delivered0,
             f.export_elasticity,
             finance,
         )

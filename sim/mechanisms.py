@@ -74,23 +74,39 @@ def logit(cost, scale, *, bonus=None):
     (rows sum to one) and the inclusive value ``-scale * log(sum(exp(utility)))``, the
     expected generalized cost in the same unit as ``cost`` (without the bonus).
     """
-    cost = np.asarray(cost, dtype=float)
-    util = -cost / scale
+    return choice_probabilities(cost, scale, bonus=bonus), inclusive_value(cost, scale)
+
+
+def choice_probabilities(cost, scale, *, bonus=None):
+    """The logit's choice probabilities alone (see :func:`logit`); rows sum to one."""
+    util = -np.asarray(cost, dtype=float) / scale
     if bonus is not None:
         util = util + np.asarray(bonus, dtype=float) / scale
     top = np.max(util, axis=-1, keepdims=True)
     w = np.exp(util - top)
-    total = w.sum(axis=-1, keepdims=True)
-    probs = w / total
-    base = -cost / scale
-    btop = np.max(base, axis=-1, keepdims=True)
-    inclusive = -scale * (np.log(np.exp(base - btop).sum(axis=-1)) + btop[..., 0])
-    return probs, inclusive
+    return w / w.sum(axis=-1, keepdims=True)
 
 
-def pick(probs, u):
-    """Index chosen by inverse CDF for uniform draws ``u`` (one per row)."""
+def inclusive_value(cost, scale):
+    """The logit's inclusive value alone (see :func:`logit`), in the unit of ``cost``.
+
+    ``-scale * log(sum(exp(-cost / scale)))``, shifted by the cheapest option so that no
+    exponential overflows.
+    """
+    util = -np.asarray(cost, dtype=float) / scale
+    top = np.max(util, axis=-1, keepdims=True)
+    return -scale * (np.log(np.exp(util - top).sum(axis=-1)) + top[..., 0])
+
+
+def pick(probs, u, rows=None):
+    """Index chosen by inverse CDF for uniform draws ``u`` (one per row).
+
+    With ``rows``, draw ``i`` picks from row ``rows[i]`` of ``probs`` (many draws may
+    share a row).
+    """
     cdf = np.cumsum(probs, axis=-1)
+    if rows is not None:
+        cdf = cdf[rows]
     # ``<=``: a draw of exactly 0 must skip leading options of probability zero
     idx = (cdf <= np.asarray(u)[..., None] * cdf[..., -1:]).sum(axis=-1)
     return np.minimum(idx, probs.shape[-1] - 1)

@@ -146,8 +146,7 @@ class BRIModel(mesa.Model):
         )
         self.firms.update_productivity()
         self._refresh_partner_arrays()
-        cost, _ = self.generalized_cost()
-        self.delivered0 = self._reference_delivered(cost[:, self.sea])
+        self.delivered0 = self._reference_delivered(self.sea_costs())
         revenue = (
             self.firms.size * self.p.freight.total_exports * self.cargo_value[self.firms.sector]
         )
@@ -254,26 +253,53 @@ class BRIModel(mesa.Model):
 
     # --- mechanism 2, 3, 4: routes, prices and choice ---------------------------------------
 
-    def option_available(self) -> np.ndarray:
-        """Which options each (province, country, sector) cell can use; sea always."""
-        open_ = np.array(
-            [pl.is_open and pl.corridor not in self.closed_corridors for pl in self.platforms]
+    def usable_options(self) -> np.ndarray:
+        """Options on offer this step: running platforms off closed corridors, then the sea."""
+        return np.array(
+            [
+                pl.index
+                for pl in self.platforms
+                if pl.is_open and pl.corridor not in self.closed_corridors
+            ]
+            + [self.sea]
         )
-        reach = self.reach & open_[:, None]  # platform x country
-        n_j, n_s = len(self.provinces), len(SECTORS)
-        avail = np.ones((n_j, len(self.partners), n_s, self.sea + 1), dtype=bool)
-        avail[..., : self.sea] = reach.T[None, :, None, :]
-        return avail.reshape(-1, self.sea + 1)
 
-    def generalized_cost(self) -> tuple[np.ndarray, np.ndarray]:
-        """Generalized cost (USD per FEU) of each option for each cell, and availability.
+    def generalized_cost(
+        self, cells: np.ndarray, options: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Generalized cost (USD per FEU) of ``options`` for ``cells``, and availability.
 
         Rail: price times haul, inland haul to the hub (less feeder and hinterland
-        discounts) and days in transit at the sector's value of time. Sea: sea freight,
-        inland haul to the nearest port and sea days.
+        discounts) and days in transit at the sector's value of time; available when the
+        platform runs off closed corridors and reaches the cell's country. Sea (always
+        available): see :meth:`sea_costs`. Unavailable options cost ``inf``. Rows follow
+        ``cells`` (indices of (province, country, sector) cells), columns ``options``
+        (platform indices, ``sea`` last).
+        """
+        n_c, n_s = len(self.partners), len(SECTORS)
+        j, rest = np.divmod(cells, n_c * n_s)
+        c, s = np.divmod(rest, n_s)
+        plats = options[options != self.sea]
+        usable = np.zeros(self.sea, dtype=bool)
+        usable[self.usable_options()[:-1]] = True
+        price = self.posted_prices()[plats]
+        rail = (
+            price * self.haul[plats].T[c]
+            + self.inland_costs()[:, plats][j]
+            + self.vot[s][:, None] * self.rail_days[plats].T[c]
+        )
+        avail = np.ones((cells.size, options.size), dtype=bool)
+        avail[:, : plats.size] = self.reach[plats].T[c] & usable[plats]
+        cost = np.concatenate([rail, self.sea_costs()[cells][:, None]], axis=1)
+        return np.where(avail, cost, np.inf), avail
+
+    def inland_costs(self) -> np.ndarray:
+        """Inland haul (USD per FEU) from each province to each platform, less discounts.
+
+        Coordination feeders cut members' haul to designated hubs; the hinterland policy
+        cuts its provinces' haul to border provinces' platforms (the larger cut applies).
         """
         f = self.p.freight
-        price = np.array([pl.posted_cost() * (1.0 - pl.subsidy_rate) for pl in self.platforms])
         discount = np.zeros_like(self.inland_km)
         coord = self.p.policy.coordination
         if coord.designated_hubs.enabled:
@@ -285,20 +311,47 @@ class BRIModel(mesa.Model):
             rows = np.array([pr.name in hinter.provinces for pr in self.provinces])
             cut = np.where(self.border_platform, hinter.border_discount, 0.0)
             discount[rows] = np.maximum(discount[rows], cut[None, :])
-        inland = f.inland_cost * f.route_factor * self.inland_km * (1.0 - discount)  # J x P
-        rail = (
-            (price[:, None] * self.haul).T[None, :, None, :]  # 1 x C x 1 x P
-            + inland[:, None, None, :]
-            + self.vot[None, None, :, None] * self.rail_days.T[None, :, None, :]
-        )
+        return f.inland_cost * f.route_factor * self.inland_km * (1.0 - discount)  # J x P
+
+    def sea_costs(self) -> np.ndarray:
+        """Generalized cost (USD per FEU) of the sea route for every cell.
+
+        Sea freight, inland haul to the nearest port and sea days at the sector's value
+        of time.
+        """
+        f = self.p.freight
         sea = (
             f.sea_cost * self.sea_factor[None, :, None]
             + (f.inland_cost * f.route_factor * self.port_km)[:, None, None]
             + self.vot[None, None, :] * self.sea_days[None, :, None]
         )
-        cost = np.concatenate([rail, sea[..., None]], axis=-1).reshape(-1, self.sea + 1)
-        avail = self.option_available()
-        return np.where(avail, cost, np.inf), avail
+        return sea.reshape(-1)
+
+    def occupied_cells(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cells some enterprise is in (sorted), and each enterprise's row among them."""
+        n_cells = len(self.provinces) * len(self.partners) * len(SECTORS)
+        present = np.bincount(cells, minlength=n_cells) > 0
+        return np.flatnonzero(present), (np.cumsum(present) - 1)[cells]
+
+    def posted_prices(self) -> np.ndarray:
+        """Price per FEU shippers pay at each platform: quoted cost less subsidy.
+
+        :meth:`Platform.posted_cost <sim.agents.Platform.posted_cost>` for all platforms
+        at once; each platform keeps its quoted ``unit_cost``.
+        """
+        f = self.p.freight
+        pls = self.platforms
+        unit = mech.cost_per_feu(
+            np.array([pl.smoothed_volume for pl in pls]) / f.train_slots,
+            np.array([pl.capacity for pl in pls]),
+            rail_cost=f.rail_cost,
+            density_premium=f.density_premium,
+            saturation=f.saturation_trains,
+            congestion=f.congestion,
+        )
+        for pl, u in zip(pls, unit.tolist(), strict=True):
+            pl.unit_cost = u
+        return unit * (1.0 - np.array([pl.subsidy_rate for pl in pls]))
 
     def _reference_delivered(self, sea_cost: np.ndarray) -> np.ndarray:
         """Reference delivered price per FEU of each cell: goods plus base friction, by sea.
@@ -315,18 +368,21 @@ class BRIModel(mesa.Model):
     def ship_exports(self) -> None:
         """Enterprises re-choose routes when contracts end, then export (bulk, mech. 4)."""
         f = self.p.freight
-        self.draws = Draws.draw(self.streams.enterprises, self.firms.n)
-        self.firms.update_productivity()
-        cost, avail = self.generalized_cost()
-        _, inclusive = mech.logit(cost, f.logit_scale)
-        self.firms.choose_routes(cost, avail, self.draws)
-        finance = self.firms.receivables(self.p.policy.finance.insurance_cover)
-        sea_cost = cost[:, self.sea]
-        self.firms.ship(inclusive, sea_cost, self.delivered0, self.demand, self.friction, finance)
-        cells = self.firms.cells()
-        elig = self.rail_eligible[self.firms.sector] * self.firms.exports
-        self.shipper_surplus = float((elig * (sea_cost[cells] - inclusive[cells])).sum())
-        self.inclusive, self.sea_cost_cells = inclusive, sea_cost
+        firms = self.firms
+        self.draws = Draws.draw(self.streams.enterprises, firms.n)
+        firms.update_productivity()
+        # price each occupied cell's options once; enterprises read their cell's row
+        cells = firms.cells()
+        occupied, row = self.occupied_cells(cells)
+        options = self.usable_options()
+        cost, avail = self.generalized_cost(occupied, options)
+        inclusive = mech.inclusive_value(cost, f.logit_scale)[row]
+        sea_cost = cost[row, -1]
+        firms.choose_routes(cost, avail, row, options, self.draws)
+        finance = firms.receivables(self.p.policy.finance.insurance_cover)
+        firms.ship(inclusive, sea_cost, self.delivered0[cells], self.demand, self.friction, finance)
+        elig = self.rail_eligible[firms.sector] * firms.exports
+        self.shipper_surplus = float((elig * (sea_cost - inclusive)).sum())
 
     # --- mechanism 3: platforms run trains -------------------------------------------------
 
@@ -345,9 +401,38 @@ class BRIModel(mesa.Model):
             weights=firms.rail,
             minlength=len(self.provinces) * n_opt,
         ).reshape(len(self.provinces), n_opt)[:, : self.sea]
+        trains, full_train_cost = self.trains_and_costs(volume[: self.sea])
         for pl in self.platforms:
-            pl.run_trains(float(volume[pl.index]), float(weighted[pl.index]))
+            i = pl.index
+            pl.book(float(volume[i]), float(weighted[i]), trains[i], full_train_cost[i])
             pl.adjust_capacity(self.steps)
+
+    def trains_and_costs(self, volume: np.ndarray) -> tuple[list[float], list[float]]:
+        """Trains each platform runs for ``volume`` and target, and its full-train cost per FEU.
+
+        :meth:`Platform.run_trains <sim.agents.Platform.run_trains>` for all platforms at
+        once, before each books its step.
+        """
+        f = self.p.freight
+        pls = self.platforms
+        capacity = np.array([pl.capacity for pl in pls])
+        target = np.array([pl.target for pl in pls])
+        is_open = np.array([pl.is_open for pl in pls])
+        empty_cap = self.p.policy.subsidy.empty_slot_cap
+        trains = np.where(
+            is_open,
+            mech.trains_run(volume, target, slots=f.train_slots, empty_slot_cap=empty_cap),
+            0.0,
+        )
+        cost = mech.cost_per_feu(
+            trains,
+            capacity,
+            rail_cost=f.rail_cost,
+            density_premium=f.density_premium,
+            saturation=f.saturation_trains,
+            congestion=f.congestion,
+        )
+        return trains.tolist(), cost.tolist()
 
     # --- mechanism 5 and 6: who is credited and who pays ----------------------------------
 

@@ -261,7 +261,8 @@ def collect_step(m: BRIModel) -> None:
                 "objective": pr.objective if pr.objective is not None else 0.0,
             }
         )
-    for pl in pls:
+    load = mech.load_factor(volume, trains, f.train_slots).tolist()
+    for pl, load_factor in zip(pls, load, strict=True):
         m.platform_records.append(
             {
                 "step": m.steps,
@@ -272,7 +273,7 @@ def collect_step(m: BRIModel) -> None:
                 "designated": pl.designated,
                 "volume": pl.volume,
                 "trains": pl.trains,
-                "load_factor": pl.load_factor,
+                "load_factor": load_factor,
                 "capacity": pl.capacity,
                 "subsidy_rate": pl.subsidy_rate,
                 "unit_cost": pl.unit_cost,

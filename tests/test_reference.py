@@ -1,0 +1,149 @@
+"""The fast (bulk) path against the per-agent reference, step by step.
+
+Both models start from the same seed and consume the same draws. After every step the
+enterprises' arrays, the lender's books, the step's finance flows and the recorded rows
+must agree: exactly for discrete state (routes, project status and due steps, exits and
+who entered), to floating-point tolerance for amounts, because the reference adds up
+totals one enterprise at a time while the fast path sums arrays in another order.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import COORDINATION, FAST_FINANCE, small_scenario
+
+from sim import mechanisms as mech
+from sim.model import BRIModel
+from sim.reference import ReferenceEnterprise, ReferenceModel
+from sim.scenario import Scenario, load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+STEPS = 12
+RTOL, ATOL = 1e-9, 1e-9  # amounts: sums in a different order; state: exact
+
+# Firms run out of cash under ruinous interest: exits, defaults and entrants every step.
+RUINOUS: dict[str, Any] = {"finance": {"interest_rate": 1.0}}
+CLOSURE: dict[str, Any] = {
+    "events": [{"step": 3, "kind": "route_closure", "corridor": "west", "duration": 3}]
+}
+
+
+def from_file(name: str, steps: int = STEPS) -> Scenario:
+    """A scenario file at 200 enterprises and ``steps`` steps."""
+    return load_scenario(SCENARIOS / f"{name}.toml", ["run.enterprises=200", f"run.steps={steps}"])
+
+
+CASES = {
+    "baseline": lambda: from_file("baseline"),
+    "coordination": lambda: from_file("coordination"),
+    "financing_reform": lambda: from_file("financing_reform"),
+    "partner_crisis": lambda: from_file("partner_crisis", steps=16),  # crisis at step 12
+    "subsidy_phaseout": lambda: from_file("subsidy_phaseout"),  # policies set mid-run
+    "all_countermeasures": lambda: from_file("all_countermeasures"),
+    "coordination_small": lambda: small_scenario(COORDINATION, {"run": {"steps": STEPS}}),
+    "route_closure": lambda: small_scenario(CLOSURE, {"run": {"steps": STEPS}}),
+    "exits_and_entrants": lambda: small_scenario(FAST_FINANCE, RUINOUS, {"run": {"steps": STEPS}}),
+}
+
+
+def close(a: float, b: float) -> bool:
+    """Equal to floating-point tolerance."""
+    return math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL)
+
+
+def differences(fast: BRIModel, ref: ReferenceModel) -> list[str]:
+    """What differs between the two models after a step (empty when they agree)."""
+    out = []
+    for name, x in fast.firms.arrays.items():
+        y = ref.firms.arrays[name]
+        if x.dtype.kind in "biu":
+            if not np.array_equal(x, y):
+                out.append(f"firms.{name} at slots {np.flatnonzero(x != y)[:5].tolist()}")
+        elif not np.allclose(x, y, rtol=RTOL, atol=ATOL):
+            bad = np.flatnonzero(~np.isclose(x, y, rtol=RTOL, atol=ATOL))
+            out.append(f"firms.{name} at slots {bad[:5].tolist()}")
+    for name in ("cash", "insurer_cash", "capacity_left", "losses", "payouts"):
+        if not close(getattr(fast.lender, name), getattr(ref.lender, name)):
+            out.append(f"lender.{name}")
+    a, b = fast.flows, ref.flows
+    for name in ("applications", "approved", "activated", "defaults", "completed", "exits"):
+        if getattr(a, name) != getattr(b, name):
+            out.append(f"flows.{name}: {getattr(a, name)} != {getattr(b, name)}")
+    for name in ("demand", "lender_loss", "payouts", "premiums", "fund"):
+        if not close(getattr(a, name), getattr(b, name)):
+            out.append(f"flows.{name}")
+    if a.external.keys() != b.external.keys():
+        out.append("flows.external keys")
+    out += [f"flows.external.{k}" for k in a.external if not close(a.external[k], b.external[k])]
+    for table in ("records", "province_records", "platform_records"):
+        left, right = getattr(fast, table), getattr(ref, table)
+        for row_a, row_b in zip(left, right, strict=True):
+            for key, value in row_a.items():
+                other = row_b[key]
+                same = close(value, other) if isinstance(value, float) else value == other
+                if not same:
+                    out.append(f"{table}.{key}: {value!r} != {other!r}")
+    return out
+
+
+def step_both(scenario: Scenario, seed: int):
+    """Yield (step, fast, reference) after each step of two models from one seed."""
+    fast, ref = BRIModel(scenario, rng=seed), ReferenceModel(scenario, rng=seed)
+    for _ in range(scenario.run.steps):
+        fast.step()
+        ref.step()
+        yield fast.steps, fast, ref
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_fast_path_matches_the_reference(case):
+    scenario = CASES[case]()
+    exits = 0
+    for step, fast, ref in step_both(scenario, seed=11):
+        diff = differences(fast, ref)
+        assert not diff, f"{case}, step {step}: {diff[:8]}"
+        exits += fast.flows.exits
+    if case == "exits_and_entrants":
+        assert exits > 0  # the entrant rule was exercised
+
+
+def test_every_route_state_is_exercised():
+    # the cases above move firms between routes, keep some on rail, and re-choose often
+    scenario = CASES["baseline"]()
+    routes = set()
+    for _, fast, _ in step_both(scenario, seed=11):
+        routes |= set(np.unique(fast.firms.route).tolist())
+    assert len(routes) > 3
+
+
+def test_reference_agents_decide_by_themselves():
+    model = ReferenceModel(small_scenario(), rng=3)
+    model.step()
+    agents = model.enterprise_agents
+    assert all(isinstance(a, ReferenceEnterprise) for a in agents)
+    assert len(model.agents_by_type[ReferenceEnterprise]) == model.firms.n
+    for a in agents[:20]:
+        assert a.route == model.firms.route[a.slot]
+        assert a.cash == model.firms.cash[a.slot]
+
+
+def test_the_comparison_detects_a_changed_rule(monkeypatch):
+    # the reference without the loyalty bonus: the two paths must part ways
+    def choose_route_without_loyalty(self, costs, available, draws):
+        f = self.model.p.freight
+        if draws.contract[self.slot] < 1.0 / f.contract_length or not available[self.route]:
+            probs, _ = mech.logit(costs, f.logit_scale)
+            self.route = int(mech.pick(probs, draws.pick[self.slot]))
+
+    monkeypatch.setattr(ReferenceEnterprise, "choose_route", choose_route_without_loyalty)
+    found: list[str] = []
+    for _, fast, ref in step_both(CASES["baseline"](), seed=11):
+        found = differences(fast, ref)
+        if found:
+            break
+    assert any(d.startswith("firms.route") for d in found)
