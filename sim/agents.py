@@ -58,10 +58,10 @@ class PartnerCountry(mesa.Agent):
         elif not self.in_crisis and u_crisis < p.crisis_hazard[self.risk_class]:
             self.start_crisis()
         self.demand *= math.exp(self.trend + p.demand_noise * z_demand)
-        if self.shock_left > 0:
+        if self.shock_left > 0:  # in force for exactly the event's duration
             self.shock_left -= 1
-            if self.shock_left == 0:
-                self.shock = 0.0
+        else:
+            self.shock = 0.0
 
     def start_crisis(self, duration: int = 0) -> None:
         """Enter a crisis: the currency falls; an event keeps it on ``duration`` quarters."""
@@ -183,7 +183,11 @@ class Province(mesa.Agent):
         self.subsidy = float(min(max(subsidy, 0.0), self.subsidy_cap()))
 
     def consider_openings(self, corridor_presence: dict[str, int], n_provinces: int) -> None:
-        """Open platforms on corridors where other provinces already are (herding)."""
+        """Open platforms: rarely on a corridor nobody uses, more where others are (herding).
+
+        The probability per quarter is ``entry + herding * share`` where ``share`` is the
+        share of the other provinces already running a platform on the corridor.
+        """
         p = self.model.p
         coord = p.policy.coordination
         draws = self.model.streams.provinces.random(len(self.platforms))  # one per platform
@@ -193,7 +197,8 @@ class Province(mesa.Agent):
             others = corridor_presence.get(pl.corridor, 0)
             if self.member and coord.designated_hubs.enabled and not pl.designated:
                 continue
-            if u < p.strategy.herding * others / max(n_provinces - 1, 1):
+            share = others / max(n_provinces - 1, 1)
+            if u < p.strategy.entry + p.strategy.herding * share:
                 pl.open()
 
     def update_innovation(self, group_mean: float) -> None:
@@ -273,6 +278,12 @@ class Platform(mesa.Agent):
         return hubs.enabled and self.pid in hubs.hubs
 
     @property
+    def assembly_centre(self) -> bool:
+        """Whether the nation designated this platform as an assembly centre."""
+        centres = self.model.p.policy.assembly_centres
+        return centres.enabled and self.pid in centres.hubs
+
+    @property
     def load_factor(self) -> float:
         """Loaded containers over slots run last step."""
         return float(mech.load_factor(self.volume, self.trains, self.model.p.freight.train_slots))
@@ -296,7 +307,9 @@ class Platform(mesa.Agent):
         """
         if self.member_wound_down:
             self.subsidy_rate, self.target = 0.0, 0.0
-        elif self.unfunded > 0:  # support capped last step: run only what cargo fills
+        elif self.corridor in self.model.closed_corridors or self.unfunded > 0:
+            # a closed route runs no trains; a platform whose support was capped last
+            # step runs only the trains its cargo fills
             self.subsidy_rate = min(self.owner.subsidy, self.owner.subsidy_cap())
             self.target = 0.0
         else:

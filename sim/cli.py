@@ -165,8 +165,12 @@ def run(
     store.write_summary(out, summary)
     store.write_scenario(out, resolved)
     if charts:
-        save_group_charts(
-            result.outcomes, out / store.CHARTS, caption=caption(resolved.name, len(seeds), seed)
+        from sim.plots_model import save_model_charts
+
+        text = caption(resolved.name, len(seeds), seed)
+        save_group_charts(result.outcomes, out / store.CHARTS, caption=text)
+        save_model_charts(
+            result.outcomes, result.provinces, result.platforms, out / store.CHARTS, caption=text
         )
     manifest = store.build_manifest(
         resolved,
@@ -282,7 +286,10 @@ def params(
 @app.command()
 def plot(
     directory: Annotated[
-        Path, typer.Argument(help="Output directory of sim run.", file_okay=False, exists=True)
+        Path,
+        typer.Argument(
+            help="Output directory of sim run (or of sim sweep).", file_okay=False, exists=True
+        ),
     ],
 ) -> None:
     """Redraw the charts of an output directory from its tables and manifest."""
@@ -291,15 +298,32 @@ def plot(
 
     try:
         manifest = store.read_manifest(directory)
+        if manifest.get("kind") == "sweep":  # a sweep directory: same as sim sweep-report
+            from sim.cli_sweep import show_report
+
+            show_report(directory)
+            return
         outcomes = store.read_table(directory, "outcomes")
     except store.OutputError as err:
         fail(str(err))
     text = caption(manifest["scenario"], manifest["replications"], manifest["base_seed"])
     paths = save_group_charts(outcomes, directory / store.CHARTS, caption=text)
+    if all((directory / f"{t}.parquet").is_file() for t in ("provinces", "platforms")):
+        from sim.plots_model import save_model_charts
+
+        paths += save_model_charts(
+            outcomes,
+            store.read_table(directory, "provinces"),
+            store.read_table(directory, "platforms"),
+            directory / store.CHARTS,
+            caption=text,
+        )
     for path in paths:
         typer.echo(f"Wrote {path}")
 
 
 # `sim compare` lives in its own module and registers itself on `app`; imported last because
 # it uses the helpers above (importing sim.cli_compare first works too).
+import sim.cli_calibrate  # noqa: E402, F401  (`sim calibrate`, `sim report`; same convention)
 import sim.cli_compare  # noqa: E402, F401
+import sim.cli_sweep  # noqa: E402, F401  (`sim sweep`, `sim sweep-report`; same convention)

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from sim.model import BRIModel
 
 NONE, PENDING, ACTIVE = 0, 1, 2
-CASH_CEILING = 3.0  # quarters of revenue a firm keeps; it pays out the rest (assumption)
-PROFIT_NOISE = 0.05  # s.d. of quarterly profit as share of revenue (assumption)
 
 
 @dataclass
@@ -48,10 +46,10 @@ class EntrantDraws:
     sector: np.ndarray  # sector, drawn by sector share
     country: np.ndarray  # destination, uniform over partners
     state: np.ndarray  # uniform: state-owned when below the state share
-    size: np.ndarray  # lognormal(0, 1): size, before scaling to a share of exports
-    productivity: np.ndarray  # lognormal(-0.08, 0.4): base productivity
-    cash: np.ndarray  # lognormal(-0.125, 0.5): cash over the mean endowment
-    collateral: np.ndarray  # lognormal(-0.125, 0.5): collateral over the mean endowment
+    size: np.ndarray  # lognormal(0, s): size, before scaling to a share of exports
+    productivity: np.ndarray  # lognormal(-s^2/2, s): base productivity, mean 1
+    cash: np.ndarray  # lognormal(-s^2/2, s): cash over the mean endowment
+    collateral: np.ndarray  # lognormal(-s^2/2, s): collateral over the mean endowment
 
     @classmethod
     def draw(cls, rng: np.random.Generator, k: int, model: BRIModel) -> EntrantDraws:
@@ -61,10 +59,12 @@ class EntrantDraws:
         sector = rng.choice(len(m.sector_names), size=k, p=m.sector_shares)
         country = rng.integers(0, len(m.partner_list), size=k)
         state = rng.random(k)
-        size = rng.lognormal(0.0, 1.0, size=k)
-        productivity = rng.lognormal(-0.08, 0.4, size=k)
-        cash = rng.lognormal(-0.125, 0.5, k)
-        collateral = rng.lognormal(-0.125, 0.5, k)
+        fin = m.p.finance
+        size = rng.lognormal(0.0, fin.size_dispersion, size=k)
+        sp, sb = fin.productivity_dispersion, fin.balance_dispersion
+        productivity = rng.lognormal(-(sp**2) / 2, sp, size=k)
+        cash = rng.lognormal(-(sb**2) / 2, sb, k)
+        collateral = rng.lognormal(-(sb**2) / 2, sb, k)
         return cls(province, sector, country, state, size, productivity, cash, collateral)
 
 
@@ -144,7 +144,8 @@ class Firms:
         a["sector"][slots] = d.sector
         a["country"][slots] = d.country
         a["state_owned"][slots] = d.state < p.finance.state_share
-        a["size"][slots] = d.size / (np.exp(0.5) * self.n)  # mean share 1/n
+        mean_size = np.exp(p.finance.size_dispersion**2 / 2)  # of the lognormal draw
+        a["size"][slots] = d.size / (mean_size * self.n)  # mean share 1/n
         a["base_productivity"][slots] = d.productivity
         a["boost"][slots] = 0.0
         revenue0 = a["size"][slots] * p.freight.total_exports * m.cargo_value[a["sector"][slots]]
@@ -267,13 +268,14 @@ class Firms:
         lender = m.lender
         out = StepFlows()
         ext = out.external
+        ext["overseas_assets_seized"] = 0.0
         cover = pol.insurance_cover
 
         # operating profit (external inflow) and payout of cash above the ceiling
-        profit = self.revenue * (fin.export_margin + PROFIT_NOISE * draws.profit)
+        profit = self.revenue * (fin.export_margin + fin.profit_noise * draws.profit)
         self.cash += profit
         ext["operating_profit"] = float(profit.sum())
-        excess = np.maximum(self.cash - CASH_CEILING * self.revenue, 0.0)
+        excess = np.maximum(self.cash - fin.cash_ceiling * self.revenue, 0.0)
         self.cash -= excess
         ext["payouts_to_owners"] = -float(excess.sum())
 
@@ -285,7 +287,7 @@ class Firms:
         ret = self.cost[active] * fin.project_return * fx * np.where(crisis, 0.0, 1.0)
         rate = self.loan_rate(active)
         interest = self.outstanding[active] * rate
-        premium = self.outstanding[active] * fin.premium * (cover > 0)
+        premium = self.outstanding[active] * cover * fin.premium  # on the insured amount
         self.cash[active] += ret - interest - premium
         lender.cash += float(interest.sum())
         lender.insurer_cash += float(premium.sum())
@@ -311,20 +313,6 @@ class Firms:
         self.overseas_assets[repaid] += self.cost[repaid] * fin.overseas_asset_share
         self.status[repaid] = NONE
         out.completed = int(repaid.size)
-
-        # pending loans whose approval lag is over start their project
-        starting = np.flatnonzero((self.status == PENDING) & (self.due <= step))
-        equity = self.cost[starting] * fin.equity_share
-        self.cash[starting] -= equity
-        self.status[starting] = ACTIVE
-        self.due[starting] = step + fin.project_length
-        ext["project_investment"] = -float(self.cost[starting].sum())
-        ext["fund_cofinance"] = float(
-            (self.cost[starting] - equity - self.outstanding[starting]).sum()
-        )
-        lender.cash -= float(self.outstanding[starting].sum())
-        out.fund = ext["fund_cofinance"]
-        out.activated = int(starting.size)
 
         # applications and the lender's decision
         idle = self.status == NONE
@@ -362,6 +350,20 @@ class Firms:
         out.demand = float(loan.sum())
         out.approved = int(won.size)
 
+        # approved loans whose lag is over (0: this very step) start their project
+        starting = np.flatnonzero((self.status == PENDING) & (self.due <= step))
+        equity = self.cost[starting] * fin.equity_share
+        self.cash[starting] -= equity
+        self.status[starting] = ACTIVE
+        self.due[starting] = step + fin.project_length
+        ext["project_investment"] = -float(self.cost[starting].sum())
+        ext["fund_cofinance"] = float(
+            (self.cost[starting] - equity - self.outstanding[starting]).sum()
+        )
+        lender.cash -= float(self.outstanding[starting].sum())
+        out.fund = ext["fund_cofinance"]
+        out.activated = int(starting.size)
+
         # exits: cash ran out; a disbursed (active) loan defaults first, an approved loan
         # not yet disbursed (pending) is simply cancelled; an entrant takes the slot
         gone = np.flatnonzero(self.cash < 0.0)
@@ -380,16 +382,29 @@ class Firms:
         return fin.interest_rate + np.where(private, fin.private_spread, 0.0)
 
     def default(self, idx: np.ndarray, cover: float, out: StepFlows) -> None:
-        """Projects fail: collateral is seized, insurance pays its share, the rest is lost."""
+        """Projects fail: collateral is seized, insurance pays its share, the rest is lost.
+
+        Domestic collateral, then accepted overseas assets, are seized up to
+        ``1 - loss_given_default`` of the loan; insurance pays ``cover`` of the remaining
+        loss and the lender bears the rest.
+        """
         if idx.size == 0:
             return
         lender = self.model.lender
         lgd = self.model.p.finance.loss_given_default
         owed = self.outstanding[idx]
-        seized = np.minimum(owed * (1.0 - lgd), self.collateral[idx])
+        target = owed * (1.0 - lgd)
+        domestic = np.minimum(target, self.collateral[idx])
+        pledged = self.model.p.policy.finance.overseas_collateral * self.overseas_assets[idx]
+        overseas = np.minimum(target - domestic, pledged)  # accepted overseas assets, sold
+        seized = domestic + overseas
         loss = owed - seized
         payout = cover * loss
-        self.collateral[idx] -= seized
+        self.collateral[idx] -= domestic
+        self.overseas_assets[idx] -= overseas
+        out.external["overseas_assets_seized"] = out.external.get(
+            "overseas_assets_seized", 0.0
+        ) + float(overseas.sum())
         lender.cash += float(seized.sum() + payout.sum())
         lender.insurer_cash -= float(payout.sum())
         lender.losses += float((loss - payout).sum())

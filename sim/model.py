@@ -18,8 +18,6 @@ from sim.firms import Draws, Firms, StepFlows
 from sim.outcomes import collect_step
 from sim.scenario import SECTORS, Scenario, assign_path
 
-STRATEGIC_SECTORS = ("electronics", "machinery", "automotive")  # for key fields (5.1)
-
 
 @dataclass(frozen=True)
 class Streams:
@@ -136,7 +134,8 @@ class BRIModel(mesa.Model):
         sectors = self.p.freight.sectors
         self.sector_names = list(SECTORS)
         self.sector_shares = np.array([sectors[s].share for s in SECTORS])
-        self.strategic = np.array([s in STRATEGIC_SECTORS for s in SECTORS])
+        key = self.p.policy.innovation.key_sectors
+        self.strategic = np.array([s in key for s in SECTORS])
         self._refresh_sector_arrays()
         self.innovation_ratio = np.ones(len(self.provinces))
         self.firms = Firms(self, self.p.run.enterprises)
@@ -235,8 +234,8 @@ class BRIModel(mesa.Model):
             pr.adapt_policy(leader)
             pr.consider_openings(presence, len(self.provinces))
         for pl in self.platforms:
-            if pl.designated and not pl.is_open:
-                pl.open()  # the coordination body runs the hubs it designates
+            if (pl.designated or pl.assembly_centre) and not pl.is_open:
+                pl.open()  # the coordination body (or the nation) runs the hubs it designates
         for pl in self.platforms:
             pl.set_policy()
 
@@ -286,7 +285,7 @@ class BRIModel(mesa.Model):
         rail = (
             price * self.haul[plats].T[c]
             + self.inland_costs()[:, plats][j]
-            + self.vot[s][:, None] * self.rail_days[plats].T[c]
+            + self.vot[s][:, None] * self.rail_days[plats].T[c] * self.p.freight.rail_days_factor
         )
         avail = np.ones((cells.size, options.size), dtype=bool)
         avail[:, : plats.size] = self.reach[plats].T[c] & usable[plats]
@@ -296,16 +295,22 @@ class BRIModel(mesa.Model):
     def inland_costs(self) -> np.ndarray:
         """Inland haul (USD per FEU) from each province to each platform, less discounts.
 
-        Coordination feeders cut members' haul to designated hubs; the hinterland policy
-        cuts its provinces' haul to border provinces' platforms (the larger cut applies).
+        National assembly centres cut every province's haul to them; coordination feeders
+        cut members' haul to designated hubs; the hinterland policy cuts its provinces' haul
+        to border provinces' platforms (the largest cut applies).
         """
         f = self.p.freight
         discount = np.zeros_like(self.inland_km)
+        centres = self.p.policy.assembly_centres
+        if centres.enabled:
+            centre = np.array([pl.assembly_centre for pl in self.platforms])
+            discount[:, centre] = centres.feeder_discount
         coord = self.p.policy.coordination
         if coord.designated_hubs.enabled:
             member = np.array([pr.member for pr in self.provinces])
             designated = np.array([pl.designated for pl in self.platforms])
-            discount[np.ix_(member, designated)] = coord.designated_hubs.feeder_discount
+            cut = np.where(designated, coord.designated_hubs.feeder_discount, 0.0)
+            discount[member] = np.maximum(discount[member], cut[None, :])
         hinter = self.p.policy.hinterland
         if hinter.provinces and hinter.border_discount > 0:
             rows = np.array([pr.name in hinter.provinces for pr in self.provinces])

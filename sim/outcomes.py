@@ -36,6 +36,12 @@ OUTCOMES: dict[str, Outcome] = {
     "rail_volume": _o("platforms", "FEU per quarter", "Containers shipped by rail."),
     "sea_volume": _o("platforms", "FEU per quarter", "Containers shipped by sea."),
     "rail_share": _o("platforms", "share", "Rail's share of exported containers."),
+    "rail_volume_europe": _o(
+        "platforms", "FEU per quarter", "Containers shipped by rail to European partners."
+    ),
+    "rail_value_share_europe": _o(
+        "platforms", "share", "Rail's share of the value of exports to European partners."
+    ),
     "trains": _o("platforms", "trains per quarter", "Trains run by all platforms."),
     "active_platforms": _o("platforms", "count", "Platforms running."),
     "member_active_platforms": _o(
@@ -116,6 +122,8 @@ OUTCOMES: dict[str, Outcome] = {
     ),
 }
 
+EUROPE = ("Western Europe", "Eastern Europe")  # regions of the China-EU trade pattern
+
 KEY_OUTCOMES = (
     "rail_volume",
     "active_platforms",
@@ -164,6 +172,9 @@ def collect_step(m: BRIModel) -> None:
     flows = m.flows
     stocks = np.array([pr.innovation for pr in m.provinces])
     facilitated = np.isin(np.array(m.partner_list), m.p.policy.trade.partners)
+    europe = np.isin(np.array([c.region for c in m.partners]), EUROPE)[firms.country]
+    europe_value = float(firms.revenue[europe].sum())
+    europe_rail_value = float((firms.rail * m.cargo_value[firms.sector])[europe].sum())
     fixed = float(sum(pl.fixed_cost for pl in pls))
     surplus = float(sum(pl.operating_surplus for pl in pls))
     sub_total = float(subsidy.sum())
@@ -173,6 +184,8 @@ def collect_step(m: BRIModel) -> None:
         "rail_volume": rail,
         "sea_volume": exports - rail,
         "rail_share": rail / exports if exports > 0 else 0.0,
+        "rail_volume_europe": float(firms.rail[europe].sum()),
+        "rail_value_share_europe": europe_rail_value / europe_value if europe_value > 0 else 0.0,
         "trains": float(trains.sum()),
         "active_platforms": int(open_.sum()),
         "member_active_platforms": int((open_ & member).sum()),

@@ -130,8 +130,9 @@ def save_group_charts(
     caption: str,
     level: float = 0.95,
     dpi: int = 110,
+    formats: Sequence[str] = ("png", "svg"),
 ) -> list[Path]:
-    """Write ``<group>.png`` for every outcome group into ``out_dir``; return the paths."""
+    """Write ``<group>.<format>`` for every outcome group into ``out_dir``; return the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stats = over_time(outcomes, level=level)
@@ -141,12 +142,14 @@ def save_group_charts(
         if not any(n in present for n, o in OUTCOMES.items() if o.group == group):
             continue
         fig = plot_group(stats, group, caption=caption, level=level)
-        path = out_dir / f"{group}.png"
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            fig.savefig(tmp, format="png", dpi=dpi)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        paths.append(path)
+        for fmt in formats:
+            path = out_dir / f"{group}.{fmt}"
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            meta = {"Software": None} if fmt == "png" else {"Date": None}  # reproducible bytes
+            try:
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+            paths.append(path)
     return paths

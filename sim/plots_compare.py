@@ -2,7 +2,7 @@
 
 Plot functions take ``ax=None`` (the current axes) and return the axes; the ``*_figure``
 functions draw whole figures on ``matplotlib.figure.Figure`` (Agg canvas, nothing left
-open); :func:`save_comparison_charts` writes them as PNGs. Colours are Okabe-Ito, with
+open); :func:`save_comparison_charts` writes them as PNG and SVG. Colours are Okabe-Ito, with
 line styles and marker shapes as a second cue, so no chart relies on colour alone.
 """
 
@@ -228,8 +228,11 @@ def differences_figure(
     return fig
 
 
-def save_figure(fig: Figure, path: Path, *, dpi: int = 110) -> Path:
-    """Write ``fig`` as a PNG atomically."""
+def save_figure(fig: Figure, path: Path, *, dpi: int = 110, svg: bool = True) -> Path:
+    """Write ``fig`` as a PNG atomically (and as an SVG beside it); return the PNG's path."""
+    if svg:  # no date in the SVG, so an unchanged chart gives the same bytes
+        meta = {"Date": None}
+        write_file(path.with_suffix(".svg"), lambda p: fig.savefig(p, format="svg", metadata=meta))
     return write_file(path, lambda p: fig.savefig(p, format="png", dpi=dpi))
 
 

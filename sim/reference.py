@@ -35,10 +35,8 @@ from sim import mechanisms as mech
 from sim.agents import Platform
 from sim.firms import (
     ACTIVE,
-    CASH_CEILING,
     NONE,
     PENDING,
-    PROFIT_NOISE,
     Draws,
     EntrantDraws,
     StepFlows,
@@ -108,7 +106,8 @@ class ReferenceEnterprise(mesa.Agent):
         self.sector = int(d.sector[i])
         self.country = int(d.country[i])
         self.state_owned = bool(d.state[i] < p.finance.state_share)
-        self.size = float(d.size[i] / (np.exp(0.5) * m.firms.n))  # mean share 1/n
+        mean_size = np.exp(m.p.finance.size_dispersion**2 / 2)  # of the lognormal draw
+        self.size = float(d.size[i] / (mean_size * m.firms.n))  # mean share 1/n
         self.base_productivity = float(d.productivity[i])
         self.boost = 0.0
         revenue0 = self.size * p.freight.total_exports * m.cargo_value[self.sector]
@@ -132,13 +131,15 @@ class ReferenceEnterprise(mesa.Agent):
         )
 
     def inland_discount(self, pl: Platform) -> float:
-        """Discount on the inland haul to ``pl``: coordination feeders, hinterland routes."""
+        """Discount on the inland haul to ``pl``: assembly centres, feeders, hinterland."""
         p = self.model.p
         province = self.model.provinces[self.province]
         discount = 0.0
+        if pl.assembly_centre:
+            discount = p.policy.assembly_centres.feeder_discount
         coord = p.policy.coordination
         if coord.designated_hubs.enabled and province.member and pl.designated:
-            discount = coord.designated_hubs.feeder_discount
+            discount = max(discount, coord.designated_hubs.feeder_discount)
         hinter = p.policy.hinterland
         if hinter.provinces and hinter.border_discount > 0 and province.name in hinter.provinces:
             discount = max(discount, hinter.border_discount if pl.owner.is_border else 0.0)
@@ -169,7 +170,8 @@ class ReferenceEnterprise(mesa.Agent):
                 * m.inland_km[j, i]
                 * (1.0 - self.inland_discount(pl))
             )
-            costs.append(m.rail_price[i] * m.haul[i, c] + inland + m.vot[s] * m.rail_days[i, c])
+            days = m.rail_days[i, c] * f.rail_days_factor
+            costs.append(m.rail_price[i] * m.haul[i, c] + inland + m.vot[s] * days)
         sea = (
             f.sea_cost * m.sea_factor[c]
             + f.inland_cost * f.route_factor * m.port_km[j]
@@ -233,10 +235,10 @@ class ReferenceEnterprise(mesa.Agent):
     def earn(self, z: float, out: StepFlows) -> None:
         """Operating profit (with a shock), then pay out cash above the ceiling."""
         fin = self.model.p.finance
-        profit = self.revenue * (fin.export_margin + PROFIT_NOISE * z)
+        profit = self.revenue * (fin.export_margin + fin.profit_noise * z)
         self.cash += profit
         out.external["operating_profit"] += profit
-        excess = max(self.cash - CASH_CEILING * self.revenue, 0.0)
+        excess = max(self.cash - fin.cash_ceiling * self.revenue, 0.0)
         self.cash -= excess
         out.external["payouts_to_owners"] -= excess
 
@@ -258,7 +260,7 @@ class ReferenceEnterprise(mesa.Agent):
         ret = self.cost * fin.project_return * m.fx_factor[self.country]
         ret *= 0.0 if m.crisis[self.country] else 1.0
         interest = self.outstanding * self.loan_rate()
-        premium = self.outstanding * fin.premium * (cover > 0)
+        premium = self.outstanding * cover * fin.premium  # on the insured amount
         self.cash += ret - interest - premium
         lender.cash += interest
         lender.insurer_cash += premium
@@ -292,10 +294,16 @@ class ReferenceEnterprise(mesa.Agent):
         lender = m.lender
         cover = m.p.policy.finance.insurance_cover
         owed = self.outstanding
-        seized = min(owed * (1.0 - m.p.finance.loss_given_default), self.collateral)
+        target = owed * (1.0 - m.p.finance.loss_given_default)
+        domestic = min(target, self.collateral)
+        pledged = m.p.policy.finance.overseas_collateral * self.overseas_assets
+        overseas = min(target - domestic, pledged)  # accepted overseas assets, sold
+        seized = domestic + overseas
         loss = owed - seized
         payout = cover * loss
-        self.collateral -= seized
+        self.collateral -= domestic
+        self.overseas_assets -= overseas
+        out.external["overseas_assets_seized"] += overseas
         lender.cash += seized + payout
         lender.insurer_cash -= payout
         lender.losses += loss - payout
@@ -434,11 +442,10 @@ class ReferenceModel(BRIModel):
         out = StepFlows()
         for key in ("operating_profit", "payouts_to_owners", "project_returns"):
             out.external[key] = 0.0
-        out.external.update(project_investment=0.0, fund_cofinance=0.0)
+        out.external.update(project_investment=0.0, fund_cofinance=0.0, overseas_assets_seized=0.0)
         for firm in self.enterprise_agents:
             firm.earn(draws.profit[firm.slot], out)
             firm.run_project(step, draws.fail[firm.slot], out)
-            firm.start_project(step, out)
 
         firms = self.enterprise_agents
         mean_productivity = float(np.mean([firm.productivity for firm in firms]))
@@ -447,6 +454,8 @@ class ReferenceModel(BRIModel):
         out.approved = self.lend(requests)
         out.applications = len(requests)
         out.demand = sum(r.loan for r in requests)
+        for firm in firms:  # approved loans whose lag is over (0: this very step) start
+            firm.start_project(step, out)
 
         self.replace_broke_enterprises(out)
         self.flows = out

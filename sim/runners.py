@@ -5,15 +5,22 @@ A backend maps a function over picklable tasks and yields results as they finish
 Workbench evaluators. :class:`SequentialBackend` runs in-process and is the default, so
 tests and notebooks never need a pool; :class:`ProcessPoolBackend` runs tasks in worker
 processes started by a ``forkserver`` that has already imported the model (or by
-``spawn`` where there is no forkserver), never by ``fork``, which is unsafe with threads.
+``spawn`` where there is no forkserver), never by ``fork``, which is unsafe with threads;
+:class:`DaskBackend` runs them on a Dask distributed cluster, an existing one or a local
+one it starts. Pools keep only a few tasks per worker submitted ahead, so a long stream
+of tasks never sits in memory at once.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -70,6 +77,8 @@ class ProcessPoolBackend:
         start_method: ``"forkserver"`` or ``"spawn"``; ``fork`` is refused. The default is
             the forkserver where the platform has one, else spawn.
         preload: Modules the forkserver imports once, so workers start without importing.
+        initializer: Called in every worker as it starts (e.g. :func:`ignore_interrupts`).
+        ahead: Tasks submitted ahead per worker; the rest wait in the task iterator.
     """
 
     def __init__(
@@ -78,6 +87,8 @@ class ProcessPoolBackend:
         *,
         start_method: str | None = None,
         preload: Sequence[str] = ("sim.runners",),
+        initializer: Callable[[], object] | None = None,
+        ahead: int = 2,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -89,13 +100,17 @@ class ProcessPoolBackend:
         self.workers = workers
         self.start_method = start_method
         self.preload = list(preload)
+        self.initializer = initializer
+        self.ahead = max(1, ahead)
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Self:
         context = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             context.set_forkserver_preload(self.preload)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=self.initializer
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -104,16 +119,146 @@ class ProcessPoolBackend:
             self._pool = None
 
     def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
-        """Submit every task and yield results as they finish (re-raises a task's error)."""
-        if self._pool is None:
+        """Yield ``fn(task)`` for every task as they finish (re-raises a task's error).
+
+        A few tasks per worker are submitted ahead; the next is taken from ``tasks`` as
+        each one finishes.
+        """
+        pool = self._pool
+        if pool is None:
             raise RuntimeError("use ProcessPoolBackend as a context manager: with ... as backend")
-        futures: list[Future[R]] = [self._pool.submit(fn, task) for task in tasks]
+        todo = iter(tasks)
+        pending: set[Future[R]] = {
+            pool.submit(fn, task) for task in islice(todo, self.workers * self.ahead)
+        }
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    pending.update(pool.submit(fn, task) for task in islice(todo, 1))
+                    yield future.result()
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
+
+
+def ignore_interrupts() -> None:
+    """Ignore Ctrl-C (SIGINT) in a worker, so that only the parent process handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def interrupts_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while inside, so processes started meanwhile ignore it for good.
+
+    An ignored signal stays ignored in a child across ``exec``, and Python then installs
+    no KeyboardInterrupt handler in it; outside the main thread this does nothing.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class DaskBackend:
+    """Runs tasks on a Dask distributed cluster (``fn`` and tasks must pickle).
+
+    Needs the ``dask`` extra (``pip install 'sim[dask]'``); on a remote cluster, every
+    worker needs ``sim`` installed too.
+
+    Args:
+        scheduler: Address of a running scheduler (``tcp://host:8786``). ``None`` starts
+            a ``LocalCluster`` of worker processes, closed again on exit.
+        workers: Worker processes of the local cluster, one thread each (default: one per
+            core). Ignored with ``scheduler``; ``workers`` then counts its threads.
+        ahead: Tasks submitted ahead per worker thread.
+    """
+
+    def __init__(
+        self, scheduler: str | None = None, *, workers: int | None = None, ahead: int = 2
+    ) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.scheduler = scheduler
+        self.workers = workers or 0
+        self.ahead = max(1, ahead)
+        self._cluster: Any = None
+        self._client: Any = None
+
+    def __enter__(self) -> Self:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as err:
+            raise RuntimeError(
+                "the Dask backend needs dask.distributed: pip install 'sim[dask]'"
+            ) from err
+        try:
+            if self.scheduler is None:
+                with interrupts_ignored():  # worker processes inherit it: Ctrl-C is ours
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers or None,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,  # not the cancelled-task warnings of Ctrl-C
+                    )
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.scheduler)
+            self._client.wait_for_workers(1, timeout=120)
+        except BaseException:
+            self.__exit__()
+            raise
+        info = self._client.scheduler_info()
+        self.workers = sum(w["nthreads"] for w in info["workers"].values())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    @property
+    def address(self) -> str:
+        """The scheduler's address (once entered)."""
+        return self._client.scheduler.address if self._client is not None else ""
+
+    def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` for every task as they finish (re-raises a task's error)."""
+        from distributed import as_completed
+
+        client = self._client
+        if client is None:
+            raise RuntimeError("use DaskBackend as a context manager: with ... as backend")
+        todo = iter(tasks)
+        pending = {
+            client.submit(fn, task, pure=False)
+            for task in islice(todo, max(1, self.workers) * self.ahead)
+        }
+        if not pending:
+            return
+        finished = as_completed(pending)
+        try:
+            for future in finished:
+                pending.discard(future)
+                for task in islice(todo, 1):
+                    nxt = client.submit(fn, task, pure=False)
+                    pending.add(nxt)
+                    finished.add(nxt)
+                result = future.result()
+                future.release()
+                yield result
+        finally:
+            if pending:
+                client.cancel(list(pending))
 
 
 def make_backend(workers: int = 1) -> Backend:

@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ASSUMPTION = "assumption"
+# Defaults fitted to the China-Europe Railway Express record (scenarios/calibrated.toml).
+CALIBRATED = "calibrated: sim calibrate, 2026-11-30, fit in docs/ODD.md section 8"
 
 # Sectors are fixed by name so that TOML can address them (``freight.sectors.electronics``).
 SECTORS = ("electronics", "machinery", "automotive", "chemicals", "consumer_goods")
@@ -55,7 +65,10 @@ class RunSettings(Section):
 
     steps: int = P(40, "quarters", "Number of steps (one step is a quarter).", ge=1, le=400)
     enterprises: int = P(
-        2000, "agents", "Number of enterprise agents (outcomes do not scale with it).", ge=10
+        2000,
+        "agents",
+        "Number of enterprise agents (volumes and money do not scale with it; counts do).",
+        ge=10,
     )
     start_year: int = P(2015, "year", "Calendar year of step 1, for labels only.", ge=1900)
     provinces: list[str] = P(
@@ -113,7 +126,12 @@ class PartnerSettings(Section):
         0.25, "log", "Fall of the log exchange rate when a crisis starts.", ge=0.0, le=3.0
     )
     demand_growth: float = P(
-        0.05, "per year", "Mean trend growth of partners' import demand.", ge=-0.5, le=1.0
+        0.07651,
+        "per year",
+        "Mean trend growth of partners' import demand.",
+        source=CALIBRATED,
+        ge=-0.5,
+        le=1.0,
     )
     demand_growth_spread: float = P(
         0.02, "per year", "Spread of country trends around the mean.", ge=0.0, le=0.5
@@ -136,10 +154,17 @@ class SectorSettings(Section):
 
     share: Share = P(0.2, "share", "Share of enterprises in the sector.")
     value_of_time: float = P(
-        100.0, "USD per FEU-day", "Cost to the shipper of one day in transit.", ge=0.0
+        100.0,
+        "USD per FEU-day",
+        "Cost to the shipper of one day in transit.",
+        source=CALIBRATED,
+        ge=0.0,
     )
     rail_eligible: Share = P(
-        0.1, "share", "Share of the sector's exports that is time-sensitive enough for rail."
+        0.1,
+        "share",
+        "Share of the sector's exports that is time-sensitive enough for rail.",
+        source=CALIBRATED,
     )
     cargo_value: PositiveFloat = P(
         0.1, "USD mn per FEU", "Value of goods in one forty-foot container."
@@ -147,12 +172,15 @@ class SectorSettings(Section):
 
 
 def _default_sectors() -> dict[str, SectorSettings]:
+    # share, value of time, rail-eligible share, cargo value; values of time and
+    # rail-eligible shares calibrated (scenarios/calibrated.toml: 0.3098 and 0.3914 times
+    # the reference values of sim.calibration)
     rows = {
-        "electronics": (0.15, 400.0, 0.35, 0.40),
-        "machinery": (0.25, 150.0, 0.15, 0.15),
-        "automotive": (0.10, 220.0, 0.20, 0.20),
-        "chemicals": (0.15, 60.0, 0.04, 0.06),
-        "consumer_goods": (0.35, 40.0, 0.04, 0.05),
+        "electronics": (0.15, 123.9, 0.137, 0.40),
+        "machinery": (0.25, 46.47, 0.05871, 0.15),
+        "automotive": (0.10, 68.16, 0.07828, 0.20),
+        "chemicals": (0.15, 18.59, 0.01566, 0.06),
+        "consumer_goods": (0.35, 12.39, 0.01566, 0.05),
     }
     return {
         name: SectorSettings(share=s, value_of_time=v, rail_eligible=e, cargo_value=c)
@@ -177,19 +205,28 @@ class FreightSettings(Section):
         source="cr_express_facts.csv: rail_cost_per_feu_usd_low (2018)",
     )
     density_premium: float = P(
-        0.6, "share", "Extra cost per train when running far below saturation frequency.", ge=0
+        0.4788,
+        "share",
+        "Extra cost per train when running far below saturation frequency.",
+        source=CALIBRATED,
+        ge=0,
     )
     saturation_trains: PositiveFloat = P(
         90.0, "trains per quarter", "Frequency (about daily) beyond which density saves no more."
     )
     min_trains: float = P(
-        13.0,
+        3.076,
         "trains per quarter",
         "Scheduled service an open platform keeps (13: one train a week), loaded or not.",
+        source=CALIBRATED,
         ge=0.0,
     )
     congestion: float = P(
-        1.0, "per unit overload", "Cost rise per squared unit of overload beyond capacity.", ge=0
+        0.6262,
+        "per unit overload",
+        "Cost rise per squared unit of overload beyond capacity.",
+        source=CALIBRATED,
+        ge=0,
     )
     fixed_cost: float = P(
         15000.0,
@@ -203,6 +240,13 @@ class FreightSettings(Section):
         "Sea freight from a Chinese port to Western Europe.",
         source="cr_express_facts.csv: sea_cost_per_feu_usd (2018)",
     )
+    rail_days_factor: PositiveFloat = P(
+        1.0,
+        "ratio",
+        "Rail transit days relative to the routes table (technology and border procedures).",
+        source="cr_express_facts.csv: transit_days_rail 24 (2016) to 12 (2021); 1 = routes.csv",
+        le=5.0,
+    )
     inland_cost: float = P(
         1.2, "USD per FEU-km", "Inland haul from the province to a hub or port.", ge=0.0
     )
@@ -210,30 +254,48 @@ class FreightSettings(Section):
         1.25, "ratio", "Route distance over great-circle distance for inland hauls.", ge=1.0
     )
     logit_scale: PositiveFloat = P(
-        600.0, "USD", "Generalized cost that changes utility by one unit (1/beta)."
+        2131.0,
+        "USD",
+        "Generalized cost that changes utility by one unit (1/beta).",
+        source=CALIBRATED,
     )
     loyalty: float = P(
         300.0, "USD per FEU", "Utility bonus for last step's route, in cost units.", ge=0.0
     )
     contract_length: float = P(
-        4.0, "quarters", "Mean length of a shipping contract; 1/L re-choose each step.", ge=1.0
+        13.07,
+        "quarters",
+        "Mean length of a shipping contract; 1/L re-choose each step.",
+        source=CALIBRATED,
+        ge=1.0,
     )
     price_smoothing: Share = P(
         0.5, "weight", "Weight of the newest volume in the smoothed volume used for prices."
     )
     export_elasticity: float = P(
-        1.0, "elasticity", "Response of export volume to generalized delivered cost.", ge=0.0
+        0.3337,
+        "elasticity",
+        "Response of export volume to generalized delivered cost.",
+        source=CALIBRATED,
+        ge=0.0,
     )
     total_exports: PositiveFloat = P(
-        500_000.0,
+        3_940_000.0,
         "FEU per quarter",
         "Exports of the modelled enterprises to the partners at step 1.",
+        source=CALIBRATED,
     )
     initial_capacity: PositiveFloat = P(
-        60.0, "trains per quarter", "Terminal capacity of a newly opened platform."
+        104.1,
+        "trains per quarter",
+        "Terminal capacity of a newly opened platform.",
+        source=CALIBRATED,
     )
     expand_share: PositiveFloat = P(
-        0.5, "share of capacity", "Capacity added by one expansion, relative to the current."
+        1.562,
+        "share of capacity",
+        "Capacity added by one expansion, relative to the current.",
+        source=CALIBRATED,
     )
     capacity_lead_time: int = P(4, "quarters", "Time from ordering capacity to using it.", ge=0)
     expand_above: Share = P(0.85, "utilization", "Expand capacity when trains/capacity exceed it.")
@@ -269,9 +331,10 @@ class StrategySettings(Section):
     """Provinces' objective and learning rule (the uncoordinated race of Section 4.4)."""
 
     rank_weight: float = P(
-        300.0,
+        933.1,
         "USD mn per quarter per unit share",
-        "Value to a province of its share of national rail freight (the tournament).",
+        "Value to a province of its share of national trains run (the tournament).",
+        source=CALIBRATED,
         ge=0.0,
     )
     volume_value: float = P(
@@ -281,7 +344,11 @@ class StrategySettings(Section):
         ge=0.0,
     )
     train_value: float = P(
-        15000.0, "USD per train", "Political value of a train run (train-count targets).", ge=0.0
+        7852.0,
+        "USD per train",
+        "Political value of a train run (train-count targets).",
+        source=CALIBRATED,
+        ge=0.0,
     )
     fiscal_weight: Share = P(
         0.5, "weight", "Share of fiscal cost a province feels (transfers, soft budget)."
@@ -294,7 +361,9 @@ class StrategySettings(Section):
         ge=0.0,
         le=5.0,
     )
-    subsidy_step: Share = P(0.02, "share of cost", "Size of a hill-climbing move in subsidy.")
+    subsidy_step: Share = P(
+        0.03826, "share of cost", "Size of a hill-climbing move in subsidy.", source=CALIBRATED
+    )
     markup_step: Share = P(0.05, "share", "Size of a hill-climbing move in the train target.")
     max_markup: float = P(2.0, "share", "Highest train target markup a province sets.", ge=0.0)
     learning_noise: float = P(
@@ -302,16 +371,26 @@ class StrategySettings(Section):
     )
     max_subsidy: Share = P(0.8, "share of cost", "Ceiling no province goes beyond.")
     imitation: Share = P(
-        0.1, "per quarter", "Probability of imitating the fastest-growing province's subsidy."
+        0.122,
+        "per quarter",
+        "Probability of imitating the fastest-growing province's subsidy.",
+        source=CALIBRATED,
     )
     imitation_rate: Share = P(0.5, "share", "How far an imitation moves toward the model.")
     close_after: int = P(
         4, "quarters", "A province closes a platform whose value is negative this long.", ge=1
     )
+    entry: Share = P(
+        0.01956,
+        "per quarter",
+        "Probability of opening a platform on a corridor no other province uses yet.",
+        source=CALIBRATED,
+    )
     herding: Share = P(
-        0.08,
+        0.1057,
         "per quarter",
         "Opening probability per unit share of other provinces already on a corridor.",
+        source=CALIBRATED,
     )
 
 
@@ -337,7 +416,11 @@ class FinanceSettings(Section):
     risk_appetite: Share = P(
         0.02, "per quarter", "Highest expected loss rate (after insurance) the lender accepts."
     )
-    loss_given_default: Share = P(0.6, "share", "Share of outstanding loan lost at default.")
+    loss_given_default: Share = P(
+        0.6,
+        "share",
+        "Loss share at default when collateral covers the rest; more when it falls short.",
+    )
     project_default: ByRiskClass = P(
         [0.002, 0.004, 0.008, 0.015, 0.03],
         "per quarter",
@@ -364,7 +447,24 @@ class FinanceSettings(Section):
         0.5, "share", "Share of a completed project's cost kept as overseas assets."
     )
     export_margin: Share = P(0.04, "share", "Profit margin on export revenue.")
-    premium: Share = P(0.003, "per quarter", "Insurance premium on the insured loan amount.")
+    profit_noise: float = P(
+        0.05, "share of revenue", "Standard deviation of quarterly profit.", ge=0.0, le=1.0
+    )
+    cash_ceiling: PositiveFloat = P(
+        3.0, "quarters of revenue", "Cash a firm keeps; it pays the rest out to its owners."
+    )
+    size_dispersion: float = P(
+        1.0, "log s.d.", "Dispersion of firm size (lognormal) at entry.", ge=0.0, le=3.0
+    )
+    productivity_dispersion: float = P(
+        0.4, "log s.d.", "Dispersion of base productivity (lognormal, mean 1).", ge=0.0, le=3.0
+    )
+    balance_dispersion: float = P(
+        0.5, "log s.d.", "Dispersion of entrants' cash and collateral (lognormal).", ge=0.0, le=3.0
+    )
+    premium: Share = P(
+        0.003, "per quarter", "Insurance premium on the insured amount (cover times loan)."
+    )
     receivables_constraint: Share = P(
         0.25,
         "share",
@@ -391,7 +491,11 @@ class InnovationSettings(Section):
 class SubsidyPolicy(Section):
     """National subsidy discipline (Section 4.4)."""
 
-    national_cap: Share = P(1.0, "share of cost", "Cap on any subsidy rate (1 means no cap).")
+    national_cap: Share = P(
+        1.0,
+        "share of cost",
+        "Cap on subsidy rates and on all public support of a platform (1 means no cap).",
+    )
     basis: Literal["per_train", "per_container"] = P(
         "per_train", "", "What the subsidy pays for: trains run or loaded containers."
     )
@@ -477,6 +581,11 @@ class InnovationPolicy(Section):
         0.0, "per quarter", "Share of the innovation gap to the group mean closed per quarter."
     )
     key_fields: bool = P(False, "", "R&D centres abroad in strategic sectors (Section 5.1).")
+    key_sectors: list[str] = P(
+        ["electronics", "machinery", "automotive"],
+        "sectors",
+        "The strategic sectors of key S&T fields.",
+    )
     key_fields_gain: Share = P(
         0.05, "share", "Extra productivity gain of a strategic-sector project that succeeds."
     )
@@ -493,6 +602,18 @@ class HinterlandPolicy(Section):
     )
 
 
+class AssemblyCentres(Section):
+    """A national designation of assembly centres (hubs), without closing other platforms."""
+
+    enabled: bool = P(False, "", "Designated assembly centres collect cargo through feeders.")
+    hubs: list[str] = P([], "platform ids", "Assembly centres (ids from platforms.csv).")
+    feeder_discount: Share = P(
+        0.3,
+        "share",
+        "Cut in every province's inland cost to an assembly centre (consolidated feeders).",
+    )
+
+
 class Policy(Section):
     """The levers of the paper's countermeasures."""
 
@@ -502,6 +623,7 @@ class Policy(Section):
     trade: TradePolicy = Field(default_factory=TradePolicy)
     innovation: InnovationPolicy = Field(default_factory=InnovationPolicy)
     hinterland: HinterlandPolicy = Field(default_factory=HinterlandPolicy)
+    assembly_centres: AssemblyCentres = Field(default_factory=AssemblyCentres)
 
 
 EventKind = Literal["crisis", "route_closure", "demand_shock", "set"]
@@ -529,6 +651,125 @@ class Event(Section):
         return self
 
 
+SweepMethod = Literal["grid", "random", "lhs", "sobol", "morris", "design"]
+RANGE_KEYS = ("low", "high", "values")
+
+
+class SweepParam(Section):
+    """One swept parameter: a range ``low``..``high``, or a list of ``values`` to take."""
+
+    low: float | None = Field(None, description="Lower end of the range.")
+    high: float | None = Field(None, description="Upper end of the range.")
+    values: list[bool | int | float | str] | None = Field(
+        None, description="The values to take, instead of a range."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numeric_bounds(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            bad = {
+                k: data[k]
+                for k in ("low", "high")
+                if k in data and (isinstance(data[k], bool) or not isinstance(data[k], int | float))
+            }
+            if bad:
+                got = ", ".join(f"{k}={v!r}" for k, v in bad.items())
+                raise ValueError(f"range bounds must be numbers (got {got})")
+        return data
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> SweepParam:
+        if self.values is not None:
+            if self.low is not None or self.high is not None:
+                raise ValueError("give either low and high, or values, not both")
+            if not self.values:
+                raise ValueError("empty list of values")
+            return self
+        if self.low is None or self.high is None:
+            raise ValueError("a range needs both low and high (or give values)")
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            raise ValueError(f"range bounds must be finite (got {self.low:g}:{self.high:g})")
+        if self.low > self.high:
+            raise ValueError(f"low {self.low:g} is above high {self.high:g}")
+        if self.low == self.high:
+            raise ValueError(
+                f"empty range {self.low:g}:{self.high:g}; to fix a value use --set, not a sweep"
+            )
+        return self
+
+
+class SweepSettings(Section):
+    """A sweep declared with the scenario: read by ``sim sweep``, never by the model."""
+
+    method: SweepMethod = P(
+        "grid", "", "Design: grid, random, lhs, sobol (Saltelli), morris, or design (a CSV)."
+    )
+    samples: int | None = P(
+        None,
+        "",
+        "grid: levels per range; random, lhs: points; sobol: base sample N (a power of 2,"
+        " N(D+2) points); morris: trajectories (N(D+1) points). Unset: a per-method default.",
+        ge=1,
+    )
+    replications: int = P(1, "runs", "Replications of every design point.", ge=1)
+    seed: int | None = P(
+        None, "", "Base seed of the design and of every run's child seed (unset: sim's).", ge=0
+    )
+    design: str = P("", "path", "CSV of design points (method design): one column per path.")
+    outcomes: list[str] = P([], "names", "Outcomes recorded per run; empty means all outcomes.")
+    second_order: bool = P(False, "", "Sobol: also sample for second-order indices (2D+2).")
+    levels: int = P(4, "levels", "Morris: number of grid levels p.", ge=2)
+    params: dict[str, SweepParam] = Field(
+        default_factory=dict,
+        description="Swept parameters by dotted path: {low, high} ranges or lists of values.",
+        json_schema_extra={"unit": "", "source": ASSUMPTION},
+    )
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _flatten(cls, value: Any) -> Any:
+        """Accept ``a.b = [..]`` (nested TOML tables), lists of values and ``"LO:HI"``."""
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+
+        def walk(prefix: str, node: dict[str, Any]) -> None:
+            for key, item in node.items():
+                path = f"{prefix}{key}"
+                if isinstance(item, dict) and item and not set(item) & set(RANGE_KEYS):
+                    walk(f"{path}.", item)
+                elif isinstance(item, list):
+                    out[path] = {"values": item}
+                elif isinstance(item, str) and ":" in item:
+                    low, high = item.split(":", 1)
+                    out[path] = {"low": parse_value(low.strip()), "high": parse_value(high.strip())}
+                else:
+                    out[path] = item
+
+        walk("", value)
+        return out
+
+    @model_validator(mode="after")
+    def _check_method(self) -> SweepSettings:
+        if self.method == "design":
+            if not self.design:
+                raise ValueError("method 'design' needs a design CSV (sweep.design or --design)")
+            if self.params:
+                raise ValueError("with a design CSV, its columns are the parameters; drop params")
+        elif self.design:
+            raise ValueError(f"a design CSV is only read with method 'design', not {self.method!r}")
+        n = self.samples
+        if self.method == "sobol" and n is not None and n & (n - 1):
+            raise ValueError(
+                f"sobol samples must be a power of 2 (got {n}; try {1 << (n.bit_length() - 1)}"
+                f" or {1 << n.bit_length()})"
+            )
+        if self.method == "grid" and n is not None and n < 2:
+            raise ValueError(f"grid samples (levels per range) must be at least 2 (got {n})")
+        return self
+
+
 class Scenario(Section):
     """A complete, validated scenario."""
 
@@ -542,9 +783,19 @@ class Scenario(Section):
     innovation: InnovationSettings = Field(default_factory=InnovationSettings)
     policy: Policy = Field(default_factory=Policy)
     events: list[Event] = Field(default_factory=list)
-    sweep: dict[str, Any] = Field(
-        default_factory=dict, description="A sweep declared with the scenario (see sim sweep)."
+    sweep: SweepSettings = Field(
+        default_factory=SweepSettings,
+        description="A sweep declared with the scenario (see sim sweep).",
     )
+
+    @model_validator(mode="after")
+    def _check_sweep(self) -> Scenario:
+        from sim.sweep import check_sweep  # sim.sweep imports this module
+
+        problems = check_sweep(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _check_names(self) -> Scenario:
@@ -554,6 +805,20 @@ class Scenario(Section):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+
+# Values the model reads only when it is built: a 'set' event cannot change them.
+CONSTRUCTION_ONLY = (
+    "run.",
+    "partners.demand_growth",
+    "freight.sectors.",
+    "strategy.initial_",
+    "finance.initial_cash",
+    "finance.size_dispersion",
+    "finance.productivity_dispersion",
+    "policy.finance.joint_fund_provinces",
+    "policy.innovation.key_sectors",
+)
 
 
 def check_names(s: Scenario, data: Any) -> list[str]:
@@ -583,10 +848,17 @@ def check_names(s: Scenario, data: Any) -> list[str]:
     ]:
         check(path, names, in_run, "province (not in run.provinces)")
     check("policy.trade.partners", pol.trade.partners, run_partners, "partner country")
+    check("policy.innovation.key_sectors", pol.innovation.key_sectors, set(SECTORS), "sector")
     open_ids = set(platforms.loc[platforms["province"].isin(in_run), "platform"])
     check(
         "policy.coordination.designated_hubs.hubs",
         pol.coordination.designated_hubs.hubs,
+        open_ids,
+        "platform of a province in the run",
+    )
+    check(
+        "policy.assembly_centres.hubs",
+        pol.assembly_centres.hubs,
         open_ids,
         "platform of a province in the run",
     )
@@ -600,6 +872,15 @@ def check_names(s: Scenario, data: Any) -> list[str]:
                 get_path(s, ev.path)
             except KeyError as err:
                 problems.append(f"events[{i}].path: {err.args[0]}")
+                continue
+            fixed = next((x for x in CONSTRUCTION_ONLY if ev.path.startswith(x)), None)
+            if ev.path.startswith("freight.sectors.") and not ev.path.endswith(".share"):
+                fixed = None  # only a sector's share is fixed at construction
+            if fixed:
+                problems.append(
+                    f"events[{i}].path: '{ev.path}' is read only when the model is built, so"
+                    f" an event cannot switch it (fixed at construction: {fixed}*)"
+                )
     return problems
 
 

@@ -19,12 +19,14 @@ from sim.experiment import run
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.params import parameter_table
 from sim.plots import plot_over_time
+from sim.plots_model import MODEL_CHARTS
 from sim.scenario import Scenario, get_path, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 COORDINATION = ROOT / "scenarios" / "coordination.toml"
 TINY = ["--steps", "4", "--replications", "2", "--set", "run.enterprises=200"]
 GROUPS = {o.group for o in OUTCOMES.values()}
+CHARTS = GROUPS | set(MODEL_CHARTS)  # what sim run and sim plot draw
 
 runner = CliRunner()
 
@@ -62,7 +64,8 @@ def test_run_writes_every_file(good_run):
         assert (out / f"{name}.csv").is_file()
     for name in ("summary.csv", "scenario.toml", "manifest.json"):
         assert (out / name).is_file()
-    assert {p.stem for p in (out / "charts").glob("*.png")} == GROUPS
+    assert {p.stem for p in (out / "charts").glob("*.png")} == CHARTS
+    assert {p.stem for p in (out / "charts").glob("*.svg")} == CHARTS
     assert not list(out.glob(".*"))  # no temporary files left
 
 
@@ -110,7 +113,7 @@ def test_plot_redraws_the_charts(good_run):
         png.unlink()
     result = invoke("plot", out)
     assert result.exit_code == 0, result.output
-    assert {p.stem for p in (out / "charts").glob("*.png")} == GROUPS
+    assert {p.stem for p in (out / "charts").glob("*.png")} == CHARTS
 
 
 def test_plot_of_a_directory_that_is_not_a_run(tmp_path):

@@ -123,6 +123,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         COORDINATION,
         {"policy": {"coordination": {"designated_hubs": {"hubs": HUBS[1:2] + HUBS[3:]}}}},
     ),
+    # national assembly centres on, at two hubs: every province's feeders to them are cheaper
+    "assembly": {
+        "policy": {"assembly_centres": {"enabled": True, "hubs": ["Chengdu-west", "Wuhan-west"]}}
+    },
     # small terminals and a low close threshold, so busy platforms run beyond capacity
     "congested": {"freight": {"initial_capacity": 15.0, "close_below": 1.0}},
 }
@@ -133,6 +137,7 @@ CONTEXT_OF = [
     ("innovation.talent_effect", "innovation"),
     ("strategy.close_after", "closing"),
     ("policy.coordination", "coordination"),
+    ("policy.assembly_centres", "assembly"),
     ("policy.trade", "trade"),
     ("policy.innovation", "innovation"),
     ("policy.hinterland", "hinterland"),
@@ -150,9 +155,11 @@ CONTEXT_OF = [
 PERTURB: dict[str, Any] = {
     "run.provinces": ["Sichuan", "Chongqing", "Shaanxi", "Henan", "Hubei", "Xinjiang"],
     "run.partners": ["Germany", "Kazakhstan", "Vietnam", "India", "Poland", "Turkey"],
+    "policy.innovation.key_sectors": ["chemicals", "consumer_goods"],
     "strategy.max_subsidy": 0.1,
     "strategy.max_markup": 0.1,
-    "freight.close_below": 70.0,
+    "freight.close_below": 100.0,  # just under the initial capacity: one retirement closes
+    "freight.expand_above": 0.3,  # doubling caps at 1 (never expand); lower binds instead
     "freight.retire_below": 0.99,
     "freight.retire_after": 1,
     "strategy.close_after": 1,
@@ -164,6 +171,7 @@ PERTURB: dict[str, Any] = {
     "finance.risk_appetite": 0.005,
     "policy.coordination.members": MEMBERS[:3],
     "policy.coordination.designated_hubs.hubs": HUBS[:2],
+    "policy.assembly_centres.hubs": ["Xi'an-west"],
     "policy.trade.partners": ["India", "Pakistan", "Turkey"],
     "policy.innovation.sharing_group": ["Sichuan", "Henan", "Xinjiang"],
     "policy.innovation.talent_provinces": ["Chongqing", "Henan"],

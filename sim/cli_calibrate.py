@@ -1,0 +1,423 @@
+"""``sim calibrate`` and ``sim report``: fit the model to the record, and show the fit.
+
+``sim calibrate`` runs the seeded search of :func:`sim.calibration.calibrate` on a
+scenario (the ``history`` scenario) and writes the best point as a scenario file that
+extends it. ``sim report`` runs replications of a scenario, sets every pattern item of
+``calibration.md`` observed against simulated (mean and range over seeds), prints and
+writes the fit table and draws simulated against observed national trains per year. Both
+register themselves on :data:`sim.cli.app`, which imports this module last.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from sim.cli import DEFAULT_SEED, app, fail, load, wide_console
+from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FIT_CSV = "fit.csv"
+FIT_MD = "fit.md"
+PATTERNS = "patterns.csv"
+TRAINS_CHART = "trains_per_year.png"
+SCENARIOS_DIR = Path("scenarios")
+DIRECTIONS = Path("tests/test_directions.py")
+
+
+def resolve_scenario(name: Path) -> Path:
+    """A scenario file, or ``scenarios/<name>.toml`` when given a bare name like ``history``."""
+    if name.is_file() or name.suffix or len(name.parts) > 1:
+        return name
+    candidate = SCENARIOS_DIR / f"{name}.toml"
+    return candidate if candidate.is_file() else name
+
+
+def check_history(s: Scenario) -> None:
+    """Fail unless the scenario covers the calibration years (2015 to 2021)."""
+    last = s.run.start_year + (s.run.steps - 1) // 4
+    if s.run.start_year > 2015 or last < 2021:
+        fail(
+            f"{s.name}: runs {s.run.start_year} to {last}; the record's patterns need 2015"
+            " to 2021 (run.start_year = 2015 and run.steps >= 28), e.g. scenarios/history.toml"
+        )
+
+
+def fit_rich_table(table: pd.DataFrame, title: str, caption: str) -> Table:
+    """The fit table for the terminal: one line per item, grouped by pattern row."""
+    from sim.calibration import PATTERN_BY_KEY, format_value
+
+    out = Table(title=title, caption=caption, show_lines=False)
+    out.add_column("pattern (calibration.md)", max_width=28, overflow="fold")
+    out.add_column("item", max_width=34, overflow="fold")
+    out.add_column("observed", justify="right")
+    out.add_column("simulated", justify="right")
+    out.add_column("range over seeds", justify="right")
+    out.add_column("error", justify="right")
+    out.add_column("verdict", max_width=34, overflow="fold")
+    last = None
+    styles = {"fits": "green", "misses": "red", "input": "dim"}
+    for r in table.itertuples(index=False):
+        p = PATTERN_BY_KEY[r.key]
+        span = (
+            f"{format_value(r.min, r.unit)} to {format_value(r.max, r.unit)}"
+            if math.isfinite(r.min) and r.kind != "input"
+            else ""
+        )
+        err = f"{r.error:+.2f}" if math.isfinite(r.error) else ""
+        style = styles.get(r.verdict.split(" ")[0], "yellow")
+        out.add_row(
+            Text(r.row if r.row != last else ""),
+            Text(r.item),
+            Text(p.observed_text()),
+            Text(format_value(r.simulated, r.unit)),
+            Text(span),
+            Text(err),
+            Text(r.verdict, style=style),
+        )
+        last = r.row
+    return out
+
+
+def summary_line(table: pd.DataFrame) -> str:
+    """How many fitted items fit, miss, and how many cannot be matched."""
+    fitted = table[table["kind"] == "fitted"]
+    fits = int((fitted["verdict"] == "fits").sum())
+    cannot = int((table["kind"] == "not modelled").sum())
+    return (
+        f"{fits} of {len(fitted)} fitted items within one tolerance; {cannot} items the model"
+        " cannot express; error = distance to the observed value (or range) in tolerances"
+    )
+
+
+@app.command("report")
+def report(
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario file, or a name in scenarios/ (e.g. history).",
+            dir_okay=False,
+            metavar="SCENARIO",
+        ),
+    ],
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Replications (seeds).")
+    ] = 10,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Base seed; replication i uses its i-th child seed.")
+    ] = DEFAULT_SEED,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            file_okay=False,
+            help=r"Output directory \[default: runs/<scenario>-report-<YYYYmmdd-HHMMSS>].",
+            show_default=False,
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="PATH=VALUE", help="Override a parameter."),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a non-empty --out (only our files).")
+    ] = False,
+) -> None:
+    """Fit table of a history scenario against the record, and the trains-per-year chart."""
+    from sim import calibration as cal
+    from sim import store
+    from sim.experiment import child_seeds
+    from sim.runners import run_replications
+
+    started, clock = store.now_iso(), time.perf_counter()
+    path = resolve_scenario(scenario)
+    overrides = list(set_ or [])
+    resolved = load(path, overrides)
+    check_history(resolved)
+    try:
+        if out is None:
+            out = store.default_out_dir(f"{resolved.name}-report")
+        store.check_out_dir(out, force=force)
+        out.mkdir(parents=True, exist_ok=True)
+    except store.OutputError as err:
+        fail(str(err))
+    except OSError as err:
+        fail(f"--out {out}: cannot create: {err}")
+    seeds = child_seeds(seed, replications)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(f"{resolved.name}: replications", total=replications)
+        result = run_replications(
+            resolved, seeds, workers=workers, progress=lambda _: bar.advance(task)
+        )
+    simulated = cal.simulate_patterns(
+        result.outcomes,
+        result.platforms,
+        start_year=resolved.run.start_year,
+        slots=resolved.freight.train_slots,
+    )
+    table = cal.fit_table(simulated, resolved)
+    text = f"scenario {resolved.name} · {replications} replications · base seed {seed}"
+    store.write_tables(out, {n: getattr(result, n) for n in store.TABLES}, csv=False)
+    store.write_file(out / FIT_CSV, lambda p: table.to_csv(p, index=False))
+    store.write_file(out / PATTERNS, lambda p: simulated.to_csv(p))
+    md = f"{cal.markdown_fit_table(table)}\n\n{summary_line(table)}; {text}.\n"
+    store.write_file(out / FIT_MD, lambda p: p.write_text(md, encoding="utf-8"))
+    fig = cal.plot_trains(
+        result.outcomes,
+        start_year=resolved.run.start_year,
+        caption=text,
+        events=cal.event_marks(resolved),
+    )
+    store.write_file(out / TRAINS_CHART, lambda p: fig.savefig(p, dpi=150, format="png"))
+    store.write_scenario(out, resolved)
+    manifest = store.build_manifest(
+        resolved,
+        scenario_path=path,
+        overrides=overrides,
+        base_seed=seed,
+        seeds=seeds,
+        workers=workers,
+        started=started,
+        ended=store.now_iso(),
+        wall_seconds=time.perf_counter() - clock,
+        command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+    )
+    store.write_manifest(out, {"kind": "calibration-report", **manifest})
+    console_out = wide_console(150)
+    console_out.print(
+        fit_rich_table(table, f"{resolved.name}: fit to the record", f"{summary_line(table)}")
+    )
+    typer.echo(f"Wrote {out}")
+
+
+@app.command("calibrate")
+def calibrate(
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario to fit (a file, or a name in scenarios/).",
+            dir_okay=False,
+            metavar="SCENARIO",
+        ),
+    ] = Path("history"),
+    points: Annotated[
+        int, typer.Option(min=2, help="Latin-hypercube points over the whole box.")
+    ] = 320,
+    rounds: Annotated[
+        int, typer.Option(min=0, help="Local rounds around the best point, each box halved.")
+    ] = 3,
+    round_points: Annotated[int, typer.Option(min=2, help="Points per local round.")] = 50,
+    seeds: Annotated[int, typer.Option(min=1, help="Seeds per point (common random numbers).")] = 2,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the design and of the runs.")
+    ] = DEFAULT_SEED,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", dir_okay=False, help="Scenario file to write the fitted values to."
+        ),
+    ] = SCENARIOS_DIR / "calibrated.toml",
+    trace: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="Also write every point evaluated (parameters, loss, patterns) as CSV.",
+            show_default=False,
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="PATH=VALUE", help="Override a parameter of the scenario."),
+    ] = None,
+    directions: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="Directional checks (ROBUST, CONTESTED, SEEDS) the fitted defaults must keep;"
+            r" the best points are tried in order \[default: tests/test_directions.py if present].",
+            show_default=False,
+        ),
+    ] = None,
+    candidates: Annotated[
+        int,
+        typer.Option(min=0, help="Best points tried against the directional checks (0: none)."),
+    ] = 5,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+) -> None:
+    """Fit the free parameters to the record's patterns; write them as a scenario file.
+
+    The best points, in order of loss, are run through the countermeasures' directional
+    checks with their values as the package defaults; the first that keeps every check is
+    written (else the first that keeps the robust ones, else the best, with a warning).
+    """
+    from sim import calibration as cal
+    from sim.runners import make_backend
+
+    path = resolve_scenario(scenario)
+    resolved = load(path, list(set_ or []))
+    check_history(resolved)
+    if out.exists() and out.is_dir():
+        fail(f"--out {out}: is a directory; name a .toml file")
+    if out.exists() and not force:
+        fail(f"--out {out}: exists; pass --force to overwrite it")
+    if directions is None and candidates and DIRECTIONS.is_file():
+        directions = DIRECTIONS
+    checks = None
+    if directions is not None and candidates:
+        try:
+            robust, contested, check_seeds = cal.load_checks(directions)
+        except (OSError, ImportError, AttributeError, SyntaxError) as err:
+            fail(f"--directions {directions}: cannot read the checks: {err}")
+        checks = (robust, contested, check_seeds)
+    clock = time.perf_counter()
+    total = points + rounds * round_points
+    console = Console(stderr=True)
+    with (
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("best loss {task.fields[best]}"),
+            console=console,
+            disable=not console.is_terminal,
+        ) as bar,
+        make_backend(workers) as backend,
+    ):
+        task = bar.add_task(f"{resolved.name}: points", total=total, best="-")
+        result = cal.calibrate(
+            resolved,
+            points=points,
+            rounds=rounds,
+            round_points=round_points,
+            seeds=seeds,
+            seed=seed,
+            backend=backend,
+            progress=lambda done, best: bar.update(task, completed=done, best=f"{best:.2f}"),
+        )
+        chosen, params, chosen_loss, note = result.ranked()[0] + ("best point",)
+        if checks is not None:
+            chosen, params, chosen_loss, note = choose_candidate(
+                result, checks, candidates, scenarios=path.resolve().parent, backend=backend
+            )
+    try:
+        extends = Path(path.resolve()).relative_to(out.resolve().parent).as_posix()
+    except ValueError:
+        extends = str(path.resolve())
+    command = " ".join(["sim", *sys.argv[1:]]) if sys.argv[1:] else "sim calibrate"
+    header = [
+        f"Written by `sim calibrate` on {date.today().isoformat()}: the free parameters of",
+        f"{path.name} fitted to the record's patterns (docs/ODD.md section 8).",
+        f"Command: {command}",
+        f"Search: Latin hypercube of {points} points, {rounds} local rounds of {round_points},"
+        f" {seeds} seeds per point, seed {seed}; best loss {result.best_loss:.3f}.",
+        f"Written: point {chosen}, loss {chosen_loss:.3f} ({note}).",
+        "The package defaults (sim/scenario.py) are set from these values.",
+        "",
+    ]
+    text = cal.calibrated_scenario_text(params, extends=extends, header=header)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        if trace is not None:
+            result.evaluations.to_csv(trace, index=False)
+    except OSError as err:
+        fail(f"cannot write: {err}")
+    table = cal.fit_table(result.patterns[chosen], resolved)
+    console_out = wide_console(150)
+    shown = Table(title=f"fitted parameters (point {chosen}, loss {chosen_loss:.3f}: {note})")
+    shown.add_column("parameter")
+    shown.add_column("meaning")
+    shown.add_column("range searched", justify="right")
+    shown.add_column("fitted", justify="right")
+    for fp in result.space:
+        shown.add_row(
+            Text(fp.path),
+            Text(fp.meaning),
+            Text(f"{fp.low:g} to {fp.high:g}" + (" (log)" if fp.log else "")),
+            Text(f"{params[fp.path]:.4g}"),
+        )
+    console_out.print(shown)
+    console_out.print(
+        fit_rich_table(
+            table,
+            f"{resolved.name}: fit at the best point ({seeds} search seeds)",
+            summary_line(table),
+        )
+    )
+    typer.echo(
+        f"Wrote {out} ({total} points in {time.perf_counter() - clock:.0f} s);"
+        f" report it with: sim report {out}"
+    )
+
+
+def choose_candidate(
+    result, checks, candidates: int, *, scenarios: Path, backend
+) -> tuple[int, dict[str, float], float, str]:
+    """The first of the best ``candidates`` points that keeps the directional checks.
+
+    Every check (robust and contested) if one does; else every robust check; else the best
+    point, with a warning naming the checks it fails.
+    """
+    from sim import calibration as cal
+
+    robust, contested, seeds = checks
+    console = Console(stderr=True)
+    ranked = result.ranked()[:candidates]
+    robust_ok = None
+    report = []
+    for k, (point, params, value) in enumerate(ranked, 1):
+        settings = cal.parameter_settings(params)
+        console.print(
+            f"directional checks: candidate {k}/{len(ranked)} (point {point}, loss {value:.3f})",
+            highlight=False,
+        )
+        failed = cal.failed_checks(
+            settings, [*robust, *contested], scenarios=scenarios, seeds=seeds, backend=backend
+        )
+        failed_robust = [f for f in failed if f[0] in robust]
+        report.append((point, failed))
+        if not failed:
+            return (
+                point,
+                params,
+                value,
+                f"keeps all {len(robust) + len(contested)} directional checks",
+            )
+        if not failed_robust and robust_ok is None:
+            robust_ok = (point, params, value, failed)
+    if robust_ok is not None:
+        point, params, value, failed = robust_ok
+        names = "; ".join(f"{c[0]} {c[1]} expected {c[3]:+d}, got {got:+d}" for c, got in failed)
+        console.print(
+            f"[yellow]warning:[/] no candidate keeps every contested check; point"
+            f" {point} keeps the robust ones and changes: {names}"
+        )
+        return point, params, value, f"keeps the robust checks; contested changed: {names}"
+    point, params, value = ranked[0]
+    names = "; ".join(f"{c[0]} {c[1]}" for c, _ in report[0][1])
+    console.print(f"[yellow]warning:[/] no candidate keeps the robust checks; best fails: {names}")
+    return point, params, value, f"fails directional checks: {names}"

@@ -1,0 +1,559 @@
+"""The ``sim sweep`` and ``sim sweep-report`` commands: parameter sweeps and their reports.
+
+The commands register themselves on :data:`sim.cli.app` and share its helpers;
+``sim.cli`` imports this module last. Like the other commands they are thin
+(parse, call :mod:`sim.sweep`, :mod:`sim.sweep_report`, print), print problems with the
+user's input in red with exit status 2, and exit with 130 after Ctrl-C, having kept the
+runs that finished.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sim.cli import DEFAULT_SEED, app, fail, fmt, load, wide_console
+from sim.scenario import ScenarioError, dump_scenario, parse_value, validate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sim.runners import Backend
+    from sim.sweep_report import SweepReport
+
+INTERRUPTED = 130  # the shell's status for a process stopped by Ctrl-C
+
+
+class Method(StrEnum):
+    """Design methods of ``sim sweep``."""
+
+    grid = "grid"
+    random = "random"
+    lhs = "lhs"
+    sobol = "sobol"
+    morris = "morris"
+    design = "design"
+
+
+class Cluster(StrEnum):
+    """Dask clusters ``sim sweep`` can start."""
+
+    local = "local"
+
+
+class Stat(StrEnum):
+    """Per-run statistic analyzed by the report."""
+
+    final = "final"
+    mean = "mean"
+
+
+def parse_param(item: str) -> tuple[str, dict[str, Any]]:
+    """``PATH=LO:HI`` or ``PATH=[v1,v2,...]`` as a ``[sweep.params]`` entry.
+
+    Bounds and values are read as TOML (numbers, booleans, quoted strings); unquoted
+    words in a list are kept as strings, so ``[per_train, per_container]`` works.
+    """
+    path, sep, text = item.partition("=")
+    path, text = path.strip(), text.strip()
+    if not sep or not path or not text:
+        raise ScenarioError(
+            f"--param {item}: expected PATH=LO:HI or PATH=[v1,v2,...],"
+            " e.g. freight.logit_scale=300:900"
+        )
+    if text.startswith("["):
+        value = parse_value(text)
+        if not isinstance(value, list):  # not TOML: split the items by hand
+            inner = text.strip("[]")
+            value = [parse_value(v.strip()) for v in inner.split(",") if v.strip()]
+        return path, {"values": value}
+    low, colon, high = text.partition(":")
+    if not colon:
+        raise ScenarioError(
+            f"--param {item}: expected a range LO:HI or a list [v1,v2,...] after '=';"
+            " to fix a single value use --set"
+        )
+    return path, {"low": parse_value(low.strip()), "high": parse_value(high.strip())}
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def make_sweep_backend(
+    workers: int | None, scheduler: str | None, cluster: Cluster | None
+) -> tuple[Backend, str]:
+    """The backend the options ask for, and a description for the manifest."""
+    from sim.runners import DaskBackend, ProcessPoolBackend, SequentialBackend, ignore_interrupts
+
+    if scheduler and cluster:
+        fail("--scheduler and --cluster are alternatives: connect to one cluster or start one")
+    if scheduler:
+        if workers is not None:
+            fail("--workers sizes a local pool or --cluster local; a --scheduler has its own")
+        return DaskBackend(scheduler), f"dask {scheduler}"
+    n = workers if workers is not None else cores()
+    if cluster is Cluster.local:
+        return DaskBackend(workers=n), f"dask LocalCluster, {n} workers"
+    if n == 1:
+        return SequentialBackend(), "in-process"
+    backend = ProcessPoolBackend(
+        n, preload=("sim.runners", "sim.sweep"), initializer=ignore_interrupts
+    )
+    return backend, f"process pool, {n} workers"
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (a cluster job's time limit, ``kill``) like Ctrl-C while inside."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Bar:
+    """A progress bar of runs done, failures and ETA (a line per tenth when not a terminal)."""
+
+    def __init__(self, name: str) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = Console(stderr=True)
+        self.name = name
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            disable=not self.console.is_terminal,
+        )
+        self.task: Any = None
+        self.clock = time.perf_counter()
+        self.start = 0
+        self.next_line = 0
+
+    def __enter__(self) -> Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def __call__(self, done: int, failed: int, total: int) -> None:
+        """Show ``done`` of ``total`` runs and ``failed``."""
+        if self.task is None:
+            self.start = done
+            self.task = self.progress.add_task(
+                f"{self.name}: runs", total=total, completed=done, failed=failed
+            )
+            self.next_line = done
+        self.progress.update(self.task, completed=done, failed=failed)
+        if self.console.is_terminal or done < self.next_line:
+            return
+        self.next_line = done + max(1, total // 10)
+        elapsed = time.perf_counter() - self.clock
+        new = done - self.start
+        eta = elapsed / new * (total - done) if new else math.nan
+        eta_text = f"{eta:.0f} s" if math.isfinite(eta) else "?"
+        self.console.print(
+            f"{self.name}: {done}/{total} runs, {failed} failed, {elapsed:.0f} s, ETA {eta_text}",
+            highlight=False,
+        )
+
+
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.", dir_okay=False)],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="PATH=LO:HI|PATH=[v1,...]",
+            help="A swept parameter: a range or a list of values (repeat for more)."
+            " Replaces the scenario's \\[sweep.params] table.",
+            show_default=False,
+        ),
+    ] = None,
+    method: Annotated[
+        Method | None,
+        typer.Option(
+            help="Design \\[default: the scenario's sweep.method, else grid].", show_default=False
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="grid: levels per range; random, lhs: points; sobol: base N, a power of 2"
+            " (N(D+2) points); morris: trajectories (N(D+1) points).",
+            show_default=False,
+        ),
+    ] = None,
+    design: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="CSV of design points, one column per parameter path (sets --method design).",
+            show_default=False,
+        ),
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            "--replications",
+            "-r",
+            min=1,
+            help="Replications per point \\[default: 1].",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help=f"Base seed \\[default: sweep.seed, else {DEFAULT_SEED}].",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes \\[default: all cores].", show_default=False),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on a Dask cluster: its scheduler's address, tcp://HOST:PORT."),
+    ] = None,
+    cluster: Annotated[
+        Cluster | None,
+        typer.Option(help="Start a Dask cluster: 'local' (--workers worker processes)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            file_okay=False,
+            help="Sweep directory \\[default: runs/<scenario>-sweep-<YYYYmmdd-HHMMSS>].",
+            show_default=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the sweep in --out, skipping finished runs.")
+    ] = False,
+    outcomes: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME,...", help="Outcomes to record \\[default: all].", show_default=False
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="PATH=VALUE", help="Override a parameter of the scenario."),
+    ] = None,
+    second_order: Annotated[
+        bool | None,
+        typer.Option(
+            "--second-order/--no-second-order",
+            help="Sobol: sample for second-order indices too (2D+2 points per base sample).",
+            show_default=False,
+        ),
+    ] = None,
+    levels: Annotated[
+        int | None,
+        typer.Option(min=2, help="Morris: grid levels \\[default: 4].", show_default=False),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Finished runs per part file.")] = 64,
+    report: Annotated[
+        bool, typer.Option(help="Write the report (tables, indices, charts) at the end.")
+    ] = True,
+) -> None:
+    """Sweep parameters of a scenario: run a design, stream results to Parquet, resumable.
+
+    The sweep can also be declared in the scenario's sweep table; options given here
+    override it. Results are written as runs finish (results/part-*.parquet); Ctrl-C
+    keeps them, and --resume continues without redoing a finished run.
+    """
+    from sim import store
+    from sim.sweep import SweepError, plan_sweep, run_sweep
+
+    base = load(scenario, set_ or [])
+    spec = base.sweep.model_dump(exclude_none=True)
+    try:
+        if param:
+            spec["params"] = dict(parse_param(item) for item in param)
+    except ScenarioError as err:
+        fail(str(err))
+    if design is not None:  # the CSV's columns replace the scenario's [sweep.params]
+        spec["design"] = str(design.resolve())
+        spec["method"] = "design"
+        if not param:
+            spec.pop("params", None)
+    if method is not None:
+        spec["method"] = method.value
+        if method is not Method.design and design is None:
+            spec.pop("design", None)  # a design CSV of the scenario's table is not used
+    for key, value in (
+        ("samples", samples),
+        ("replications", replications),
+        ("seed", seed),
+        ("second_order", second_order),
+        ("levels", levels),
+    ):
+        if value is not None:
+            spec[key] = value
+    if outcomes is not None:
+        spec["outcomes"] = [o.strip() for o in outcomes.split(",") if o.strip()]
+    try:
+        resolved = validate(
+            {**dump_scenario(base), "sweep": spec}, origin=f"{scenario} with the sweep options"
+        )
+        plan = plan_sweep(resolved, seed=DEFAULT_SEED, design_dir=scenario.resolve().parent)
+    except (ScenarioError, SweepError) as err:
+        fail(str(err))
+    if resume and out is None:
+        fail("--resume needs --out DIR: the directory of the sweep to continue")
+    if out is None:
+        out = store.default_out_dir(f"{resolved.name}-sweep")
+
+    backend, described = make_sweep_backend(workers, scheduler, cluster)
+    kind = "CSV" if plan.method == "design" else plan.method
+    typer.echo(
+        f"{resolved.name}: {kind} design, {plan.points} points x {plan.replications}"
+        f" replications = {plan.runs} runs, {len(plan.outcomes)} outcomes; {described}",
+        err=True,
+    )
+    try:
+        with sigterm_as_interrupt(), Bar(resolved.name) as bar:
+            try:
+                with backend:
+                    summary = run_sweep(
+                        plan,
+                        out,
+                        backend=backend,
+                        resume=resume,
+                        batch_size=batch_size,
+                        progress=bar,
+                        scenario_file=str(scenario),
+                        overrides=set_ or [],
+                        command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+                        backend_name=described,
+                    )
+            except KeyboardInterrupt:  # while the backend started or shut down
+                fail_interrupted(out)
+    except SweepError as err:
+        fail(str(err))
+    except Exception as err:  # the backend failed: no scheduler there, a worker lost, ...
+        stopped(out, described, err)
+
+    for warning in summary.warnings:
+        Console(stderr=True, highlight=False).print(
+            Text(f"warning: {warning}", style="yellow"), soft_wrap=True
+        )
+    rate = summary.runs_per_minute
+    typer.echo(
+        f"{summary.new_runs} runs in {summary.wall_seconds:.1f} s"
+        + (f" ({rate:,.0f} runs/min)" if math.isfinite(rate) else "")
+        + f"; {summary.done}/{summary.runs} done, {summary.failures} failed"
+        + f"; wrote {out}"
+    )
+    if summary.status == "interrupted":
+        fail_interrupted(out)
+    if summary.failures:
+        where = f"{out}/report/failures.csv" if report else f"the error column of {out}/results"
+        typer.echo(f"{summary.failures} runs failed: their errors are in {where}", err=True)
+    if report and summary.done:
+        show_report(out)
+
+
+def stopped(out: Path, described: str, err: Exception) -> NoReturn:
+    """Report a sweep stopped by its backend, and exit with status 1."""
+    kept = (out / "manifest.json").is_file()
+    Console(stderr=True, highlight=False).print(
+        Text("error: ", style="bold red")
+        + Text(f"{described}: {type(err).__name__}: {err}", style="red")
+        + Text(
+            f"\nfinished runs are kept in {out}; continue with --resume --out {out}"
+            if kept
+            else "",
+            style="yellow",
+        ),
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
+
+
+def fail_interrupted(out: Path) -> NoReturn:
+    """Say how to resume an interrupted sweep and exit with status 130."""
+    Console(stderr=True, highlight=False).print(
+        Text(
+            f"interrupted: finished runs are kept in {out}; continue with the same command"
+            f" and --resume --out {out}",
+            style="yellow",
+        ),
+        soft_wrap=True,
+    )
+    raise typer.Exit(INTERRUPTED)
+
+
+def show_report(
+    directory: Path,
+    *,
+    outcomes: list[str] | None = None,
+    stat: str = "final",
+    heatmap: tuple[str, str] | None = None,
+    heatmap_outcome: str | None = None,
+    charts: bool = True,
+) -> SweepReport:
+    """Compute, write and print the report of a sweep directory."""
+    from sim.sweep import SweepError
+    from sim.sweep_report import analyze_sweep, write_report
+
+    try:
+        rep = analyze_sweep(
+            directory,
+            outcomes=outcomes,
+            stat=stat,
+            heatmap=heatmap,
+            heatmap_outcome=heatmap_outcome,
+        )
+        paths = write_report(rep, directory, charts=charts)
+    except SweepError as err:
+        fail(str(err))
+    console = wide_console()
+    if rep.indices is not None:
+        console.print(index_table(rep))
+    if rep.noise["replications"].max() > 1:
+        console.print(noise_table(rep))
+    typer.echo(f"Wrote {len(paths)} report files to {Path(directory) / 'report'}")
+    return rep
+
+
+def index_table(rep: SweepReport) -> Table:
+    """The sensitivity indices of a report as a table."""
+    assert rep.indices is not None
+    stat = "mean of the last 4 steps" if rep.stat == "final" else "mean over all steps"
+    table = Table(
+        title=f"{'Sobol indices' if rep.method == 'sobol' else 'Morris screening'} ({stat})",
+        caption="± half-width of the 95% bootstrap interval; replications averaged per point",
+    )
+    table.add_column("outcome")
+    table.add_column("parameter")
+    heads = ("S1", "ST") if rep.method == "sobol" else ("mu_star", "sigma", "mu")
+    for head in heads:
+        table.add_column(head, justify="right")
+    for row in rep.indices.itertuples(index=False):
+        if rep.method == "sobol":
+            cells = [f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"]
+        else:
+            cells = [f"{fmt(row.mu_star)} ± {fmt(row.mu_star_conf)}", fmt(row.sigma), fmt(row.mu)]
+        table.add_row(Text(row.outcome), Text(row.parameter), *map(Text, cells))
+    return table
+
+
+def noise_table(rep: SweepReport) -> Table:
+    """Replication noise per outcome: within-point vs between-point spread."""
+    table = Table(
+        title="Replication noise",
+        caption="within: mean SD across replications of a point; between: SD of point means;"
+        " share: noise variance left in the point means over their variance",
+    )
+    for column in ("outcome", "replications", "within SD", "between SD", "ratio", "share"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    for row in rep.noise.itertuples(index=False):
+        cells = (
+            row.outcome,
+            f"{row.replications:g}",
+            fmt(row.within_sd),
+            fmt(row.between_sd),
+            fmt(row.noise_ratio),
+            f"{row.noise_share:.1%}" if math.isfinite(row.noise_share) else "n/a",
+        )
+        table.add_row(*map(Text, cells))
+    return table
+
+
+def sweep_report(
+    directory: Annotated[
+        Path,
+        typer.Argument(help="A sweep directory (sim sweep --out).", file_okay=False, exists=True),
+    ],
+    outcomes: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME,...",
+            help="Outcomes to analyze \\[default: key outcomes].",
+            show_default=False,
+        ),
+    ] = None,
+    stat: Annotated[
+        Stat, typer.Option(help="Per-run statistic: final (last 4 steps) or mean (all steps).")
+    ] = Stat.final,
+    heatmap: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PATH_X,PATH_Y",
+            help="Parameters of the heatmap \\[default: the first two].",
+            show_default=False,
+        ),
+    ] = None,
+    heatmap_outcome: Annotated[
+        str | None,
+        typer.Option(help="Outcome of the heatmap \\[default: welfare_total].", show_default=False),
+    ] = None,
+    charts: Annotated[bool, typer.Option(help="Draw the charts.")] = True,
+) -> None:
+    """Redraw the tables and charts of a sweep directory without running anything."""
+    chosen = [o.strip() for o in outcomes.split(",") if o.strip()] if outcomes else None
+    pair = None
+    if heatmap is not None:
+        names = [p.strip() for p in heatmap.split(",") if p.strip()]
+        if len(names) != 2:
+            fail(f"--heatmap {heatmap}: expected two parameter paths, PATH_X,PATH_Y")
+        pair = (names[0], names[1])
+    show_report(
+        directory,
+        outcomes=chosen,
+        stat=stat.value,
+        heatmap=pair,
+        heatmap_outcome=heatmap_outcome,
+        charts=charts,
+    )
+
+
+app.command("sweep")(sweep)
+app.command("sweep-report")(sweep_report)

@@ -1,0 +1,248 @@
+"""Sensitivity analysis of a sweep's results with SALib: Sobol indices and Morris screening.
+
+Every function takes the tidy results table first (one row per run: ``point``,
+``replication``, ``status`` and one column per recorded statistic, e.g.
+``welfare_total.final``), options keyword-only, and returns a DataFrame. Replications
+are averaged per design point before the analysis (failed runs left out), and
+:func:`replication_noise` reports how large the noise left in those means is compared
+with the spread between points.
+
+A design point with no successful run leaves a hole SALib cannot take: the Saltelli
+block (Sobol) or the trajectory (Morris) it belongs to is dropped, and the number of
+blocks used is reported with the indices.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.sweep import STATS
+
+SOBOL_COLUMNS = ("outcome", "stat", "parameter", "S1", "S1_conf", "ST", "ST_conf", "base_n")
+MORRIS_COLUMNS = (
+    "outcome",
+    "stat",
+    "parameter",
+    "mu",
+    "mu_star",
+    "mu_star_conf",
+    "sigma",
+    "trajectories",
+)
+NOISE_COLUMNS = (
+    "outcome",
+    "stat",
+    "replications",
+    "within_sd",
+    "between_sd",
+    "noise_ratio",
+    "noise_share",
+)
+
+
+def salib_seed(seed: int | None) -> int | None:
+    """A non-zero seed for SALib's bootstrap (SALib's Sobol analysis ignores a seed of 0)."""
+    if seed is None:
+        return None
+    return int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
+
+
+def split_column(column: str) -> tuple[str, str]:
+    """``"welfare_total.final"`` -> ``("welfare_total", "final")``; other names: stat ``""``."""
+    name, _, stat = column.rpartition(".")
+    return (name, stat) if name and stat in STATS else (column, "")
+
+
+def _ok(results: pd.DataFrame) -> pd.DataFrame:
+    return results[results["status"] == "ok"] if "status" in results.columns else results
+
+
+def point_means(
+    results: pd.DataFrame, *, columns: Sequence[str], points: int | None = None
+) -> pd.DataFrame:
+    """Mean over successful replications of each column at each design point.
+
+    Returns:
+        Indexed by ``point`` (``0 .. points - 1`` when ``points`` is given, NaN where a
+        point has no successful run), one column per entry of ``columns`` and ``n``, the
+        number of replications averaged.
+    """
+    ok = _ok(results)
+    grouped = ok.groupby("point")
+    out = grouped[list(columns)].mean()
+    out["n"] = grouped.size()
+    if points is not None:
+        out = out.reindex(pd.RangeIndex(points, name="point"))
+        out["n"] = out["n"].fillna(0).astype(int)
+    return out
+
+
+def replication_noise(results: pd.DataFrame, *, columns: Sequence[str]) -> pd.DataFrame:
+    """How much replication noise is left in the point means, per column.
+
+    ``within_sd`` is the mean over points of the standard deviation across replications;
+    ``between_sd`` the standard deviation of the point means across points;
+    ``noise_ratio`` their ratio; ``noise_share`` the share of the variance of the point
+    means that the noise explains (mean of ``within variance / n`` over the variance
+    of the point means). With one replication the noise cannot be seen and is NaN.
+    """
+    ok = _ok(results)
+    grouped = ok.groupby("point")
+    n = grouped.size()
+    rows = []
+    for column in columns:
+        means = grouped[column].mean()
+        var = grouped[column].var(ddof=1)
+        within = var[n >= 2]
+        between_sd = float(means.std(ddof=1)) if len(means) >= 2 else math.nan
+        within_sd = float(np.sqrt(within).mean()) if len(within) else math.nan
+        noise_var = float((within / n[n >= 2]).mean()) if len(within) else math.nan
+        between_var = between_sd**2
+        outcome, stat = split_column(column)
+        rows.append(
+            {
+                "outcome": outcome,
+                "stat": stat,
+                "replications": float(n.mean()) if len(n) else math.nan,
+                "within_sd": within_sd,
+                "between_sd": between_sd,
+                "noise_ratio": within_sd / between_sd if between_sd > 0 else math.nan,
+                "noise_share": noise_var / between_var if between_var > 0 else math.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(NOISE_COLUMNS))
+
+
+def _complete_blocks(y: np.ndarray, size: int) -> np.ndarray:
+    """A mask of the rows of blocks of ``size`` rows in which every value is finite."""
+    blocks = np.isfinite(y).reshape(-1, size).all(axis=1)
+    return np.repeat(blocks, size)
+
+
+def sobol_indices(
+    results: pd.DataFrame,
+    problem: dict[str, Any],
+    *,
+    columns: Sequence[str],
+    second_order: bool = False,
+    conf_level: float = 0.95,
+    num_resamples: int = 100,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices, with confidence intervals, per column.
+
+    Args:
+        results: Tidy results of a Sobol (Saltelli) design, points numbered in the
+            sampler's order.
+        problem: The SALib problem the design was drawn from.
+        columns: The result columns to analyze.
+        second_order: Whether the design was drawn for second-order indices.
+        conf_level: Confidence level of the bootstrap intervals.
+        num_resamples: Bootstrap resamples.
+        seed: Seed of the bootstrap (None: a fresh one each call).
+
+    Returns:
+        One row per column and parameter: ``outcome, stat, parameter, S1, S1_conf, ST,
+        ST_conf, base_n`` (``*_conf`` is the half-width of the interval; ``base_n`` the
+        Saltelli blocks used). A column that does not vary gets NaN indices.
+    """
+    from SALib.analyze import sobol
+
+    d = problem["num_vars"]
+    size = 2 * d + 2 if second_order else d + 2
+    rows = []
+    for column in columns:
+        y = _design_means(results, column, size)
+        keep = _complete_blocks(y, size)
+        y = y[keep]
+        base_n = len(y) // size
+        outcome, stat = split_column(column)
+        if base_n >= 2 and np.ptp(y) > 0:
+            si = sobol.analyze(
+                problem,
+                y,
+                calc_second_order=second_order,
+                num_resamples=num_resamples,
+                conf_level=conf_level,
+                seed=salib_seed(seed),
+            )
+            values = {k: np.asarray(si[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        else:
+            values = {k: np.full(d, math.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        for j, name in enumerate(problem["names"]):
+            row = {"outcome": outcome, "stat": stat, "parameter": name, "base_n": base_n}
+            rows.append(row | {k: float(v[j]) for k, v in values.items()})
+    return pd.DataFrame(rows, columns=list(SOBOL_COLUMNS))
+
+
+def morris_indices(
+    results: pd.DataFrame,
+    problem: dict[str, Any],
+    sample: np.ndarray,
+    *,
+    columns: Sequence[str],
+    num_levels: int = 4,
+    conf_level: float = 0.95,
+    num_resamples: int = 100,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Morris elementary-effect statistics per column: mu, mu*, its interval, sigma.
+
+    Args:
+        results: Tidy results of a Morris design, points numbered in the sampler's order.
+        problem: The SALib problem the design was drawn from.
+        sample: The raw Morris sample (points by parameters, in the sampler's units).
+        columns: The result columns to analyze.
+        num_levels: The number of grid levels the design used.
+        conf_level: Confidence level of the bootstrap interval of mu*.
+        num_resamples: Bootstrap resamples.
+        seed: Seed of the bootstrap.
+
+    Returns:
+        One row per column and parameter: ``outcome, stat, parameter, mu, mu_star,
+        mu_star_conf, sigma, trajectories`` (the trajectories used).
+    """
+    from SALib.analyze import morris
+
+    d = problem["num_vars"]
+    size = d + 1
+    keys = ("mu", "mu_star", "mu_star_conf", "sigma")
+    rows = []
+    for column in columns:
+        y = _design_means(results, column, size, points=len(sample))
+        keep = _complete_blocks(y, size)
+        trajectories = int(keep.sum()) // size
+        outcome, stat = split_column(column)
+        if trajectories >= 2:
+            si = morris.analyze(
+                problem,
+                sample[keep],
+                y[keep],
+                num_resamples=num_resamples,
+                conf_level=conf_level,
+                num_levels=num_levels,
+                seed=salib_seed(seed),
+            )
+            values = {k: np.asarray(si[k], dtype=float) for k in keys}
+        else:
+            values = {k: np.full(d, math.nan) for k in keys}
+        for j, name in enumerate(problem["names"]):
+            row = {"outcome": outcome, "stat": stat, "parameter": name}
+            rows.append(row | {k: float(v[j]) for k, v in values.items()})
+            rows[-1]["trajectories"] = trajectories
+    return pd.DataFrame(rows, columns=list(MORRIS_COLUMNS))
+
+
+def _design_means(
+    results: pd.DataFrame, column: str, size: int, *, points: int | None = None
+) -> np.ndarray:
+    """Point means of ``column`` in point order, padded with NaN to whole blocks."""
+    if points is None:
+        top = int(results["point"].max()) + 1 if len(results) else 0
+        points = -(-top // size) * size
+    return point_means(results, columns=[column], points=points)[column].to_numpy(dtype=float)

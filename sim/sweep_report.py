@@ -1,0 +1,199 @@
+"""The report of a sweep directory: point means, indices, noise, failures, and charts.
+
+:func:`analyze_sweep` reads a sweep directory (manifest, design, part files) and returns
+the tables; :func:`write_report` writes them as CSV files and draws the charts into
+``<dir>/report/``. Both read only what the sweep wrote, so a report can be redrawn at any
+time, also of a sweep still running or interrupted (from the runs finished so far).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.outcomes import KEY_OUTCOMES
+from sim.sensitivity import morris_indices, point_means, replication_noise, sobol_indices
+from sim.sweep import (
+    ID_COLUMNS,
+    STATS,
+    SweepError,
+    read_design_table,
+    read_manifest,
+    read_results,
+)
+
+REPORT = "report"
+HEATMAP_OUTCOME = "welfare_total"
+
+
+@dataclass
+class SweepReport:
+    """The tables of a sweep's report."""
+
+    manifest: dict
+    params: list[str]
+    outcomes: list[str]
+    stat: str
+    runs: int
+    failures: int
+    points: pd.DataFrame
+    indices: pd.DataFrame | None
+    noise: pd.DataFrame
+    failed: pd.DataFrame
+    heatmap: tuple[str, str, str] | None
+
+    @property
+    def method(self) -> str:
+        """The sweep's design method."""
+        return self.manifest["sweep"]["method"]
+
+
+def default_outcomes(manifest: dict) -> list[str]:
+    """Outcomes analyzed by default: those the sweep was asked to record, else the key ones."""
+    recorded = list(manifest["sweep"]["outcomes"])
+    if manifest["resolved_scenario"]["sweep"].get("outcomes"):  # chosen with --outcomes
+        return recorded
+    return [o for o in KEY_OUTCOMES if o in recorded] or recorded
+
+
+def analyze_sweep(
+    out_dir: str | Path,
+    *,
+    outcomes: list[str] | None = None,
+    stat: str = "final",
+    heatmap: tuple[str, str] | None = None,
+    heatmap_outcome: str | None = None,
+    seed: int | None = None,
+) -> SweepReport:
+    """Read a sweep directory and compute its report tables.
+
+    Args:
+        out_dir: The sweep directory.
+        outcomes: Outcomes to analyze (default: see :func:`default_outcomes`).
+        stat: ``final`` (mean of the last steps) or ``mean`` (whole run).
+        heatmap: Two parameter paths for the heatmap (default: the first two).
+        heatmap_outcome: Outcome of the heatmap (default: welfare_total, else the first).
+        seed: Seed of the bootstrap intervals (default: the sweep's seed, so a report
+            redrawn is the same report).
+    """
+    if stat not in STATS:
+        raise SweepError(f"unknown statistic {stat!r}; use one of {', '.join(STATS)}")
+    manifest = read_manifest(out_dir)
+    spec = manifest["sweep"]
+    seed = spec["seed"] if seed is None else seed
+    params = list(spec["params"])
+    recorded = list(spec["outcomes"])
+    chosen = list(outcomes) if outcomes else default_outcomes(manifest)
+    unknown = [o for o in chosen if o not in recorded]
+    if unknown:
+        raise SweepError(
+            f"outcomes not recorded by this sweep: {', '.join(unknown)}"
+            f" (recorded: {', '.join(recorded)})"
+        )
+    columns = [f"{o}.{stat}" for o in chosen]
+    every = [f"{o}.{s}" for o in chosen for s in STATS]
+    results = read_results(out_dir, columns=[*ID_COLUMNS, *params, *every, "status", "error"])
+    design = read_design_table(out_dir)
+    n_points = int(manifest["points"])
+
+    means = point_means(results, columns=every, points=n_points)
+    points = design[["point", *params]].set_index("point").join(means).reset_index()
+    noise = replication_noise(results, columns=columns)
+    failed = results.loc[results["status"] != "ok", [*ID_COLUMNS, *params, "error"]]
+
+    problem = manifest["problem"]
+    indices = None
+    if spec["method"] == "sobol":
+        indices = sobol_indices(
+            results,
+            problem,
+            columns=columns,
+            second_order=spec["second_order"],
+            seed=seed,
+        )
+    elif spec["method"] == "morris":
+        sample = design[[f"x.{p}" for p in params]].to_numpy(dtype=float)
+        indices = morris_indices(
+            results, problem, sample, columns=columns, num_levels=spec["levels"], seed=seed
+        )
+
+    pair = None
+    if heatmap is not None:
+        missing = [p for p in heatmap if p not in params]
+        if missing:
+            raise SweepError(
+                f"heatmap parameters not swept: {', '.join(missing)} (swept: {', '.join(params)})"
+            )
+        pair = tuple(heatmap)
+    elif len(params) >= 2:
+        pair = (params[0], params[1])
+    target = heatmap_outcome or (HEATMAP_OUTCOME if HEATMAP_OUTCOME in chosen else chosen[0])
+    if target not in recorded:
+        raise SweepError(f"heatmap outcome '{target}' not recorded by this sweep")
+    return SweepReport(
+        manifest=manifest,
+        params=params,
+        outcomes=chosen,
+        stat=stat,
+        runs=len(results),
+        failures=len(failed),
+        points=points,
+        indices=indices,
+        noise=noise,
+        failed=failed.reset_index(drop=True),
+        heatmap=(pair[0], pair[1], f"{target}.{stat}") if pair else None,
+    )
+
+
+def caption(report: SweepReport) -> str:
+    """The caption line under every chart of a sweep."""
+    m = report.manifest
+    spec = m["sweep"]
+    return (
+        f"scenario {m['scenario']} · {spec['method']} design, {m['points']} points"
+        f" × {spec['replications']} replications · {report.runs} runs"
+        f" ({report.failures} failed) · seed {spec['seed']}"
+    )
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> Path:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        df.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_report(report: SweepReport, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
+    """Write the report's tables (CSV) and charts (PNG) into ``<out_dir>/report``."""
+    from sim.plots_sweep import save_sweep_charts
+
+    where = Path(out_dir) / REPORT
+    where.mkdir(parents=True, exist_ok=True)
+    paths = [
+        _write_csv(report.points, where / "points.csv"),
+        _write_csv(report.noise, where / "noise.csv"),
+        _write_csv(report.failed, where / "failures.csv"),
+    ]
+    if report.indices is not None:
+        paths.append(_write_csv(report.indices, where / f"{report.method}_indices.csv"))
+    if charts:
+        points = report.points
+        if report.heatmap is not None:
+            points = points[np.isfinite(points[report.heatmap[2]].to_numpy(dtype=float))]
+        paths += save_sweep_charts(
+            where,
+            method=report.method,
+            indices=report.indices,
+            outcomes=report.outcomes,
+            points=points,
+            heatmap=report.heatmap,
+            caption=caption(report),
+        )
+    return paths

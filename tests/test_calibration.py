@@ -1,0 +1,299 @@
+"""Calibration to the China-Europe Railway Express record: patterns, history, commands."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim import calibration as cal
+from sim.cli import app
+from sim.experiment import run
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+HISTORY = ROOT / "scenarios" / "history.toml"
+runner = CliRunner()
+
+
+# --- the record ----------------------------------------------------------------------------
+
+
+def test_every_row_of_calibration_md_has_items():
+    assert len(cal.ROWS) == 10
+    assert {p.row for p in cal.PATTERNS} == set(cal.ROWS)
+    assert len({p.key for p in cal.PATTERNS}) == len(cal.PATTERNS)
+
+
+def test_observed_values_come_from_the_source_rows():
+    p = cal.PATTERN_BY_KEY
+    assert p["trains_2015"].observed == 815
+    assert p["trains_2021"].observed == 15183
+    assert p["load_factor_2016"].observed == pytest.approx(0.772)
+    assert p["top5_2018"].observed == pytest.approx(0.85)
+    assert (p["rail_cost_2018"].low, p["rail_cost_2018"].high) == (6000, 8000)
+    assert p["cap_2019"].observed == pytest.approx(0.4)
+    assert p["jump_2020"].observed == pytest.approx(12406 / 8270 - 1)
+    shares = [p[f"crossing_{n}"].observed for n in cal.CROSSING_NAMES]
+    assert sum(shares) == pytest.approx(1.0)
+    assert shares[0] == pytest.approx(5000 / (5000 + 4640 + 3585 + 2268 + 217))
+    assert p["growth_2016_2021"].observed == pytest.approx((15183 / 1702) ** 0.2 - 1)
+
+
+def test_error_in_tolerances():
+    point = cal.Pattern("x", "growth", "x", "share", 0.5, "-", tolerance=0.1)
+    assert point.error(0.7) == pytest.approx(2.0)
+    assert point.error(0.45) == pytest.approx(-0.5)
+    ranged = cal.Pattern(
+        "y", "cost_gap", "y", "USD", 7000, "-", low=6000, high=8000, tolerance=1000
+    )
+    assert ranged.error(6500) == 0.0
+    assert ranged.error(9500) == pytest.approx(1.5)
+    assert ranged.error(5000) == pytest.approx(-1.0)
+    logged = cal.Pattern("z", "growth", "z", "trains", 100, "-", tolerance=math.log(2), log=True)
+    assert logged.error(400) == pytest.approx(2.0)
+    assert math.isnan(cal.Pattern("w", "caps", "w", "share", 0.5, "-", kind=cal.INPUT).error(0.4))
+
+
+def test_loss_is_zero_at_the_observed_values():
+    means = {p.key: p.observed for p in cal.PATTERNS}
+    assert cal.loss(means) == 0.0
+    means["top5_2018"] += 2 * cal.PATTERN_BY_KEY["top5_2018"].tolerance
+    assert cal.loss(means) == pytest.approx(cal.PATTERN_BY_KEY["top5_2018"].weight * 4)
+
+
+# --- pattern extraction on a hand-made table -------------------------------------------------
+
+# Each quarter of year y runs 100 * 2**(y - 2015) trains, 80% loaded, half of the rail
+# containers bound for Europe; subsidies of 1,000 USD per loaded container.
+PLATFORMS = [
+    # platform, trains, volume, unit cost, subsidy rate (city, crossing from platforms.csv)
+    ("Chengdu-west", 60.0, 2000.0, 7000.0, 0.5),  # Chengdu, Alashankou
+    ("Harbin-east", 10.0, 300.0, 9000.0, 0.2),  # Harbin, Suifenhe
+    ("Hohhot-central", 30.0, 980.0, 8000.0, 0.4),  # Hohhot, Erenhot
+    ("Urumqi-west", 0.0, 0.0, 6000.0, 0.7),  # ran nothing: not counted
+]
+
+
+def hand_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    outcomes, platforms = [], []
+    for step in range(1, 29):
+        year = 2015 + (step - 1) // 4
+        trains = 100.0 * 2 ** (year - 2015)
+        rail = trains * 41 * 0.8
+        outcomes.append(
+            {
+                "step": step,
+                "trains": trains,
+                "rail_volume": rail,
+                "rail_volume_europe": rail / 2,
+                "subsidy": rail * 1000 / 1e6,
+                "rail_value_share_europe": 0.03,
+            }
+        )
+        for pid, n, v, cost, rate in PLATFORMS:
+            platforms.append(
+                {
+                    "step": step,
+                    "platform": pid,
+                    "trains": n,
+                    "volume": v,
+                    "unit_cost": cost,
+                    "subsidy_rate": rate,
+                }
+            )
+    return pd.DataFrame(outcomes), pd.DataFrame(platforms)
+
+
+def test_extract_hand_computed_values():
+    values = cal.extract(*hand_tables())
+    # China-Europe trains: four quarters, half the containers bound for Europe
+    assert values["trains_2015"] == pytest.approx(4 * 100 * 0.5)
+    assert values["trains_2021"] == pytest.approx(4 * 6400 * 0.5)
+    assert values["growth_2016_2021"] == pytest.approx(1.0)  # doubling every year
+    assert values["jump_2020"] == pytest.approx(1.0)
+    assert values["load_factor_2016"] == pytest.approx(0.8)
+    assert values["empty_share_2019"] == pytest.approx(0.2)
+    assert values["subsidy_per_feu_2018"] == pytest.approx(1000.0)
+    assert values["rail_value_share_2019"] == pytest.approx(0.03)
+    # platforms: the five hubs' share is Chengdu's, cities count those that ran trains
+    assert values["top5_2018"] == pytest.approx(0.6)
+    assert values["cities_2017"] == 3
+    assert values["cities_rel_2018"] == pytest.approx(1.0)
+    cost = (7000 * 2000 + 9000 * 300 + 8000 * 980) / (2000 + 300 + 980)
+    assert values["rail_cost_2018"] == pytest.approx(cost)
+    assert values["subsidy_max_2017"] == pytest.approx(0.5)  # Urumqi ran no train
+    assert values["cap_2018"] == pytest.approx(0.5)
+    assert values["crossing_Alashankou"] == pytest.approx(0.6)
+    assert values["crossing_Erenhot"] == pytest.approx(0.3)
+    assert values["crossing_Suifenhe"] == pytest.approx(0.1)
+    assert values["crossing_Khorgos"] == 0.0
+    assert math.isnan(values["return_trains_2016"])
+
+
+def test_years_missing_from_a_run_are_nan():
+    outcomes, platforms = hand_tables()
+    values = cal.extract(outcomes[outcomes["step"] <= 8], platforms[platforms["step"] <= 8])
+    assert values["trains_2016"] == pytest.approx(4 * 200 * 0.5)
+    assert math.isnan(values["trains_2021"])
+    assert math.isnan(values["load_factor_2021"])
+
+
+def test_fit_table_has_every_item_with_mean_and_range():
+    outcomes, platforms = hand_tables()
+    doubled = outcomes.assign(trains=outcomes["trains"] * 2)  # a second seed, twice the trains
+    stacked_o = pd.concat([outcomes.assign(replication=0), doubled.assign(replication=1)])
+    stacked_p = pd.concat([platforms.assign(replication=0), platforms.assign(replication=1)])
+    simulated = cal.simulate_patterns(stacked_o, stacked_p)
+    assert list(simulated.index) == [0, 1]
+    table = cal.fit_table(simulated, load_scenario(HISTORY))
+    assert list(table["key"]) == [p.key for p in cal.PATTERNS]
+    row = table.set_index("key").loc["trains_2015"]
+    assert (row["min"], row["max"], row["simulated"]) == pytest.approx((200, 400, 300))
+    verdicts = table.set_index("key")["verdict"]
+    assert verdicts["cities_2021"].startswith("cannot match")
+    assert verdicts["cap_2020"] == "input"
+    assert table.set_index("key").loc["sea_cost_2018", "simulated"] == 3000.0
+    md = cal.markdown_fit_table(table)
+    assert md.count("\n") == len(cal.PATTERNS) + 1
+
+
+def test_yearly_trains_keeps_whole_years():
+    outcomes, _ = hand_tables()
+    years = cal.yearly_trains(outcomes[outcomes["step"] <= 10])
+    assert list(years.index) == [2015, 2016]
+    assert years.loc[2016, 0] == pytest.approx(400.0)
+
+
+# --- the history scenario -------------------------------------------------------------------
+
+
+def test_history_validates_and_runs_a_few_steps():
+    s = load_scenario(HISTORY, ["run.enterprises=100"])
+    assert s.run.steps == 44 and s.run.start_year == 2015
+    assert len(s.run.provinces) == 29
+    result = run(s, seed=1, steps=3)
+    assert len(result.outcomes) == 3
+    assert result.outcomes["trains"].gt(0).all()
+
+
+def test_history_switches_policies_when_they_happened():
+    s = load_scenario(HISTORY)
+    before, y2018, y2021, y2022 = (cal.scenario_at(s, step) for step in (12, 13, 25, 29))
+    assert before.policy.subsidy.national_cap == 1.0
+    assert y2018.policy.subsidy.national_cap == 0.5
+    assert y2018.policy.subsidy.empty_slot_cap == pytest.approx(0.1)
+    assert y2021.policy.assembly_centres.enabled
+    assert y2021.policy.coordination.members == ["Sichuan", "Chongqing"]
+    assert y2021.freight.sea_cost > before.freight.sea_cost
+    assert y2021.freight.rail_days_factor == 1.0 < before.freight.rail_days_factor
+    assert y2022.policy.subsidy.national_cap == 0.0
+    marks = dict(cal.event_marks(s))
+    assert "subsidy cap 50%" in marks[2017.5]  # 2018Q1, on an axis where 2018 is at 2018
+
+
+def test_events_switch_the_levers_mid_run():
+    """Assembly centres and the rail-days factor change the run from the step they start."""
+    base = load_scenario(HISTORY, ["run.enterprises=100", "run.steps=6"])
+    events = [e for e in base.events if e.step <= 6]
+    data = base.model_dump()
+    data["events"] = [e.model_dump() for e in events]
+    data["events"] += [
+        {"step": 4, "kind": "set", "path": "policy.assembly_centres.enabled", "value": True},
+        {"step": 4, "kind": "set", "path": "freight.rail_days_factor", "value": 1.0},
+    ]
+    from sim.scenario import validate
+
+    switched = run(validate(data), seed=3).outcomes
+    plain = run(base, seed=3).outcomes
+    pd.testing.assert_frame_equal(switched.iloc[:3], plain.iloc[:3])
+    assert not np.allclose(switched["rail_volume"].iloc[3:], plain["rail_volume"].iloc[3:])
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+TINY = ["--set", "run.enterprises=60"]
+
+
+def test_report_writes_fit_table_and_chart(tmp_path):
+    out = tmp_path / "report"
+    result = runner.invoke(
+        app, ["report", str(HISTORY), "-r", "2", "--out", str(out), *TINY], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("fit.csv", "fit.md", "trains_per_year.png", "patterns.csv", "manifest.json"):
+        assert (out / name).is_file(), name
+    table = pd.read_csv(out / "fit.csv")
+    assert list(table["key"]) == [p.key for p in cal.PATTERNS]
+    assert set(table["row"]) == set(cal.ROWS.values())
+    assert "fit to the record" in result.output
+    assert (out / "trains_per_year.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_refuses_a_scenario_that_misses_the_record(tmp_path):
+    result = runner.invoke(
+        app, ["report", str(HISTORY), "--set", "run.steps=8", "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2
+    assert "2015 to 2021" in result.output
+
+
+def test_calibrate_is_reproducible(tmp_path):
+    args = ["--points", "3", "--rounds", "1", "--round-points", "2", "--seeds", "1"]
+    args += ["--candidates", "0"]  # directional checks: see test_failed_checks
+    texts = []
+    for k in range(2):
+        out = tmp_path / f"fit{k}.toml"
+        result = runner.invoke(
+            app,
+            ["calibrate", str(HISTORY), *args, "--seed", "7", "--out", str(out), *TINY],
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+        texts.append(tomllib.loads(out.read_text()))
+    assert texts[0] == texts[1]
+    fitted = texts[0]
+    assert fitted["extends"] == "history.toml" or fitted["extends"].endswith("history.toml")
+    assert "logit_scale" in fitted["freight"]
+    # the written file is a scenario: it loads, extending the history
+    scenario = load_scenario(tmp_path / "fit0.toml")
+    assert scenario.freight.logit_scale == fitted["freight"]["logit_scale"]
+    assert len(scenario.events) == len(load_scenario(HISTORY).events)
+
+
+def test_calibrate_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "fit.toml"
+    out.write_text("")
+    result = runner.invoke(app, ["calibrate", str(HISTORY), "--out", str(out), "--points", "2"])
+    assert result.exit_code == 2
+    assert "--force" in result.output
+
+
+def test_search_same_seed_same_points():
+    s = load_scenario(HISTORY, ["run.enterprises=60", "run.steps=28"])
+    a = cal.calibrate(s, points=2, rounds=1, round_points=2, seeds=1, seed=5)
+    b = cal.calibrate(s, points=2, rounds=1, round_points=2, seeds=1, seed=5)
+    pd.testing.assert_frame_equal(a.evaluations, b.evaluations)
+    assert a.best == b.best
+    assert len(a.evaluations) == 4
+
+
+def test_failed_checks_reports_the_wrong_signs():
+    scenarios = ROOT / "scenarios"
+    settings = {"run.enterprises": 100, "run.steps": 12}
+    seeds = [1, 2, 3, 4, 5]
+    good = ("subsidy_design", "mean_load_factor", "final", +1)
+    wrong = ("subsidy_design", "mean_load_factor", "final", -1)
+    failed = cal.failed_checks(settings, [good, wrong], scenarios=scenarios, seeds=seeds)
+    assert failed == [(wrong, +1)]
+
+
+def test_load_checks_reads_the_directional_tests():
+    robust, contested, seeds = cal.load_checks(ROOT / "tests" / "test_directions.py")
+    assert ("subsidy_design", "mean_load_factor", "final", +1) in robust
+    assert contested and len(seeds) >= 10
