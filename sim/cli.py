@@ -72,6 +72,44 @@ def load(path: Path, overrides: list[str]) -> Scenario:
         fail(str(err))
 
 
+def prepare_out_dir(out: Path | None, name: str, *, force: bool) -> Path:
+    """The output directory, created: ``out`` or ``runs/<name>-<time>``; fail if in the way.
+
+    A non-empty ``out`` is refused unless ``force``; this runs before anything is computed.
+    """
+    from sim import store
+
+    try:
+        if out is None:
+            out = store.default_out_dir(name)
+        store.check_out_dir(out, force=force)
+        out.mkdir(parents=True, exist_ok=True)
+    except store.OutputError as err:
+        fail(str(err))
+    except OSError as err:
+        fail(f"--out {out}: cannot create: {err}")
+    return out
+
+
+def replications_with_progress(scenario: Scenario, seeds: list[int], *, workers: int):
+    """Run one replication per seed with a progress bar on stderr; return the tables."""
+    from sim.runners import run_replications
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(f"{scenario.name}: replications", total=len(seeds))
+        return run_replications(
+            scenario, seeds, workers=workers, progress=lambda _: bar.advance(task)
+        )
+
+
 def version_callback(value: bool) -> None:
     """Print the package version and exit."""
     if value:
@@ -129,35 +167,13 @@ def run(
     from sim.analysis import summary_table
     from sim.experiment import child_seeds
     from sim.plots import save_group_charts
-    from sim.runners import run_replications
 
     started, clock = store.now_iso(), time.perf_counter()
     overrides = [*(set_ or []), *([f"run.steps={steps}"] if steps is not None else [])]
     resolved = load(scenario, overrides)
-    try:
-        if out is None:
-            out = store.default_out_dir(resolved.name)
-        store.check_out_dir(out, force=force)
-        out.mkdir(parents=True, exist_ok=True)
-    except store.OutputError as err:
-        fail(str(err))
-    except OSError as err:
-        fail(f"--out {out}: cannot create: {err}")
+    out = prepare_out_dir(out, resolved.name, force=force)
     seeds = child_seeds(seed, replications)
-
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    ) as bar:
-        task = bar.add_task(f"{resolved.name}: replications", total=replications)
-        result = run_replications(
-            resolved, seeds, workers=workers, progress=lambda _: bar.advance(task)
-        )
+    result = replications_with_progress(resolved, seeds, workers=workers)
 
     tables = {name: getattr(result, name) for name in store.TABLES}
     store.write_tables(out, tables, csv=csv)

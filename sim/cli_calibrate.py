@@ -23,7 +23,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sim.cli import DEFAULT_SEED, app, fail, load, wide_console
+from sim.cli import (
+    DEFAULT_SEED,
+    app,
+    fail,
+    load,
+    prepare_out_dir,
+    replications_with_progress,
+    wide_console,
+)
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -141,36 +149,15 @@ def report(
     from sim import calibration as cal
     from sim import store
     from sim.experiment import child_seeds
-    from sim.runners import run_replications
 
     started, clock = store.now_iso(), time.perf_counter()
     path = resolve_scenario(scenario)
     overrides = list(set_ or [])
     resolved = load(path, overrides)
     check_history(resolved)
-    try:
-        if out is None:
-            out = store.default_out_dir(f"{resolved.name}-report")
-        store.check_out_dir(out, force=force)
-        out.mkdir(parents=True, exist_ok=True)
-    except store.OutputError as err:
-        fail(str(err))
-    except OSError as err:
-        fail(f"--out {out}: cannot create: {err}")
+    out = prepare_out_dir(out, f"{resolved.name}-report", force=force)
     seeds = child_seeds(seed, replications)
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    ) as bar:
-        task = bar.add_task(f"{resolved.name}: replications", total=replications)
-        result = run_replications(
-            resolved, seeds, workers=workers, progress=lambda _: bar.advance(task)
-        )
+    result = replications_with_progress(resolved, seeds, workers=workers)
     simulated = cal.simulate_patterns(
         result.outcomes,
         result.platforms,

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sim.cli import DEFAULT_SEED, app, fail, fmt, wide_console
+from sim.cli import DEFAULT_SEED, app, fail, fmt, prepare_out_dir, wide_console
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -198,15 +198,7 @@ def compare(
     if len(scenarios) < 2:
         fail(f"nothing to compare: every file given is {base}; name another scenario")
     labels = unique_labels([(s.name, p.stem) for s, p in zip(scenarios, paths, strict=True)])
-    try:
-        if out is None:
-            out = store.default_out_dir("compare")
-        store.check_out_dir(out, force=force)
-        out.mkdir(parents=True, exist_ok=True)
-    except store.OutputError as err:
-        fail(str(err))
-    except OSError as err:
-        fail(f"--out {out}: cannot create: {err}")
+    out = prepare_out_dir(out, "compare", force=force)
     seeds = child_seeds(seed, replications)
 
     tables = run_scenarios(labels, scenarios, seeds, workers=workers)
