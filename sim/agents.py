@@ -324,16 +324,7 @@ class Platform(mesa.Agent):
         """Cost per container shippers are quoted: full trains at smoothed volume."""
         f = self.model.p.freight
         trains = self.smoothed_volume / f.train_slots
-        self.unit_cost = float(
-            mech.cost_per_feu(
-                trains,
-                self.capacity,
-                rail_cost=f.rail_cost,
-                density_premium=f.density_premium,
-                saturation=f.saturation_trains,
-                congestion=f.congestion,
-            )
-        )
+        self.unit_cost = float(mech.platform_cost(trains, self.capacity, f))
         return self.unit_cost
 
     def run_trains(self, volume: float, haul_revenue: float) -> None:
@@ -353,16 +344,7 @@ class Platform(mesa.Agent):
             if self.is_open
             else 0.0
         )
-        full_train_cost = float(
-            mech.cost_per_feu(
-                trains,
-                self.capacity,
-                rail_cost=f.rail_cost,
-                density_premium=f.density_premium,
-                saturation=f.saturation_trains,
-                congestion=f.congestion,
-            )
-        )
+        full_train_cost = float(mech.platform_cost(trains, self.capacity, f))
         self.book(volume, haul_revenue, trains, full_train_cost)
 
     def book(

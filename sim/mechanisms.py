@@ -42,6 +42,18 @@ def cost_per_feu(trains, capacity, *, rail_cost, density_premium, saturation, co
     return rail_cost * (1.0 + density_premium * gap) * (1.0 + congestion * overload**2)
 
 
+def platform_cost(trains, capacity, freight):
+    """:func:`cost_per_feu` with the cost parameters of ``freight`` (the schema's section)."""
+    return cost_per_feu(
+        trains,
+        capacity,
+        rail_cost=freight.rail_cost,
+        density_premium=freight.density_premium,
+        saturation=freight.saturation_trains,
+        congestion=freight.congestion,
+    )
+
+
 def trains_run(volume, target, *, slots, empty_slot_cap):
     """Trains a platform runs: enough for its cargo, and at least its target.
 

@@ -346,13 +346,10 @@ class BRIModel(mesa.Model):
         """
         f = self.p.freight
         pls = self.platforms
-        unit = mech.cost_per_feu(
+        unit = mech.platform_cost(
             np.array([pl.smoothed_volume for pl in pls]) / f.train_slots,
             np.array([pl.capacity for pl in pls]),
-            rail_cost=f.rail_cost,
-            density_premium=f.density_premium,
-            saturation=f.saturation_trains,
-            congestion=f.congestion,
+            f,
         )
         for pl, u in zip(pls, unit.tolist(), strict=True):
             pl.unit_cost = u
@@ -429,14 +426,7 @@ class BRIModel(mesa.Model):
             mech.trains_run(volume, target, slots=f.train_slots, empty_slot_cap=empty_cap),
             0.0,
         )
-        cost = mech.cost_per_feu(
-            trains,
-            capacity,
-            rail_cost=f.rail_cost,
-            density_premium=f.density_premium,
-            saturation=f.saturation_trains,
-            congestion=f.congestion,
-        )
+        cost = mech.platform_cost(trains, capacity, f)
         return trains.tolist(), cost.tolist()
 
     # --- mechanism 5 and 6: who is credited and who pays ----------------------------------
