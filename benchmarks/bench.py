@@ -9,7 +9,7 @@ Prints one table (Markdown) with:
 - idiomatic Mesa Boltzmann wealth at 10k agents (Mesa's own example and benchmark
   configuration), in agent-steps per second, and our enterprise-steps per second at
   100k against it;
-- the fast (bulk) path against the per-agent reference (:mod:`sim.reference`) at 10k.
+- the fast (bulk) path against the per-agent reference (:mod:`sim.model.reference`) at 10k.
 
 Method, after Mesa's ``benchmarks/``: configurations keyed by size; init and run timed
 apart; the garbage collector off while timing; a warm-up run before timing; the median
@@ -44,9 +44,9 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
-from sim.experiment import run
-from sim.model import BRIModel
-from sim.scenario import Scenario
+from sim.experiments.experiment import run
+from sim.model.model import BRIModel
+from sim.scenario.schema import Scenario
 
 GIB = 2**30
 
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     # 4. fast path against the per-agent reference at 10k
     ratio_ref = None
     if not args.no_reference:
-        from sim.reference import ReferenceModel
+        from sim.model.reference import ReferenceModel
 
         scenario = scenario_of(ref["enterprises"])
         _, fast_step = bench_model(

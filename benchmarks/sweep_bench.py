@@ -5,7 +5,8 @@ enterprises, 40 steps) of a random design over two parameters, in a fresh child 
 so start-up (pool, cluster) is counted and memory is measured from a clean slate:
 
 - ``sim sweep`` in-process (1 worker), on a 2-process pool, and on a 2-worker Dask
-  ``LocalCluster``, writing Parquet part files as runs finish (:func:`sim.sweep.run_sweep`);
+  ``LocalCluster``, writing Parquet part files as runs finish
+  (:func:`sim.experiments.sweep.run_sweep`);
 - ``mesa.batch_run`` over the same parameter values on 1 and 2 processes, the model
   wrapped in a ``mesa.Model`` with a ``DataCollector`` that reports every scalar outcome
   at the end of the run (``data_collection_period=-1``, batch_run's default), results
@@ -38,9 +39,9 @@ from pathlib import Path
 
 import mesa
 
-from sim.model import BRIModel
-from sim.outcomes import OUTCOMES
-from sim.scenario import dump_scenario, load_scenario, set_path, validate
+from sim.model.model import BRIModel
+from sim.model.outcomes import OUTCOMES
+from sim.scenario.schema import dump_scenario, load_scenario, set_path, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -96,7 +97,7 @@ class PeakMemory:
 
 def plan(runs: int):
     """A random design of ``runs`` default-size baseline runs over two parameters."""
-    from sim.sweep import plan_sweep
+    from sim.experiments.sweep import plan_sweep
 
     base = load_scenario(BASELINE)
     params = {p: {"low": lo, "high": hi} for p, (lo, hi) in PARAMS.items()}
@@ -106,14 +107,16 @@ def plan(runs: int):
 
 def run_sweep_config(name: str, runs: int, out: Path) -> int:
     """Run the sweep on the backend of ``name``; return the runs done."""
-    from sim.runners import DaskBackend, ProcessPoolBackend, SequentialBackend
-    from sim.sweep import run_sweep
+    from sim.experiments.runners import DaskBackend, ProcessPoolBackend, SequentialBackend
+    from sim.experiments.sweep import run_sweep
 
     the_plan = plan(runs)
     if name == "sweep-1":
         backend = SequentialBackend()
     elif name == "sweep-2":
-        backend = ProcessPoolBackend(2, preload=("sim.runners", "sim.sweep"))
+        backend = ProcessPoolBackend(
+            2, preload=("sim.experiments.runners", "sim.experiments.sweep")
+        )
     else:
         backend = DaskBackend(workers=2)
     with backend:

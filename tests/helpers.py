@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment import RunResult, run
-from sim.model import BRIModel
-from sim.scenario import Scenario, deep_merge, validate
+from sim.experiments.experiment import RunResult, run
+from sim.model.model import BRIModel
+from sim.scenario.schema import Scenario, deep_merge, validate
 
 SEED = 20240611
 SMALL: dict[str, Any] = {"run": {"enterprises": 200, "steps": 8}}
@@ -98,7 +98,7 @@ def money(model: BRIModel) -> float:
 
 def enterprise_agents(model: BRIModel) -> list:
     """The model's Enterprise agents (as Mesa registers them)."""
-    from sim.agents import Enterprise
+    from sim.model.agents import Enterprise
 
     return list(model.agents_by_type.get(Enterprise, []))
 

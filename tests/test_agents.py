@@ -6,9 +6,9 @@ import numpy as np
 from helpers import FAST_FINANCE, build_small, enterprise_agents, small_scenario
 
 from sim import data
-from sim.agents import Enterprise, Lender, PartnerCountry, Platform, Province
-from sim.firms import ACTIVE, NONE, PENDING
-from sim.model import BRIModel
+from sim.model.agents import Enterprise, Lender, PartnerCountry, Platform, Province
+from sim.model.firms import ACTIVE, NONE, PENDING
+from sim.model.model import BRIModel
 
 PROVINCES = ["Sichuan", "Chongqing", "Shaanxi", "Henan", "Xinjiang", "Guangdong"]
 PARTNERS = ["Germany", "Kazakhstan", "Vietnam", "Poland"]

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim import calibration as cal
-from sim.cli import app
-from sim.experiment import run
-from sim.scenario import load_scenario
+from sim.analysis import calibration as cal
+from sim.cli.app import app
+from sim.experiments.experiment import run
+from sim.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 HISTORY = ROOT / "scenarios" / "history.toml"
@@ -207,7 +207,7 @@ def test_events_switch_the_levers_mid_run():
         {"step": 4, "kind": "set", "path": "policy.assembly_centres.enabled", "value": True},
         {"step": 4, "kind": "set", "path": "freight.rail_days_factor", "value": 1.0},
     ]
-    from sim.scenario import validate
+    from sim.scenario.schema import validate
 
     switched = run(validate(data), seed=3).outcomes
     plain = run(base, seed=3).outcomes

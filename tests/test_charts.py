@@ -17,18 +17,18 @@ import pytest
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
-from sim.analysis import over_time
-from sim.cli import app
-from sim.experiment import child_seeds
-from sim.outcomes import KEY_OUTCOMES, OUTCOMES
-from sim.plots import groups, plot_group
-from sim.plots_compare import (
+from sim.analysis.summary import over_time
+from sim.cli.app import app
+from sim.experiments.experiment import child_seeds
+from sim.experiments.runners import SequentialBackend, run_replications
+from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.plots.compare import (
     comparison_group_figure,
     differences_figure,
     scenario_stats,
     scenario_styles,
 )
-from sim.plots_model import (
+from sim.plots.model import (
     MODEL_CHARTS,
     funnel_figure,
     funnel_table,
@@ -41,8 +41,8 @@ from sim.plots_model import (
     province_shares,
     subsidy_figure,
 )
-from sim.runners import SequentialBackend, run_replications
-from sim.scenario import dump_scenario, load_scenario, validate
+from sim.plots.over_time import groups, plot_group
+from sim.scenario.schema import dump_scenario, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -134,9 +134,9 @@ def test_compare_draws_overlays_and_the_forest_plot(tmp_path):
 
 @pytest.mark.slow
 def test_sweep_draws_index_bars_and_a_heatmap(tmp_path):
-    from sim.plots_sweep import index_figure
-    from sim.sweep import plan_sweep, run_sweep
-    from sim.sweep_report import analyze_sweep, write_report
+    from sim.analysis.sweep_report import analyze_sweep, write_report
+    from sim.experiments.sweep import plan_sweep, run_sweep
+    from sim.plots.sweep import index_figure
 
     base = load_scenario(BASELINE, ["run.enterprises=200", "run.steps=6"])
     sweep = {
@@ -191,7 +191,7 @@ def test_model_chart_functions_draw_on_given_axes():
 
 
 def test_single_run_tables_need_no_replication_column():
-    from sim.experiment import run
+    from sim.experiments.experiment import run
 
     r = run(load_scenario(COORDINATION, ["run.enterprises=200", "run.steps=5"]), seed=2)
     fig = map_figure(r.platforms, r.provinces)
@@ -200,6 +200,6 @@ def test_single_run_tables_need_no_replication_column():
 
 
 def test_every_outcome_group_has_a_title():
-    from sim.plots import GROUP_TITLES
+    from sim.plots.over_time import GROUP_TITLES
 
     assert {o.group for o in OUTCOMES.values()} <= set(GROUP_TITLES)

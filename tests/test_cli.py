@@ -13,14 +13,14 @@ import pytest
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
-from sim.analysis import interval, over_time, summary_table
-from sim.cli import app
-from sim.experiment import run
-from sim.outcomes import KEY_OUTCOMES, OUTCOMES
-from sim.params import parameter_table
-from sim.plots import plot_over_time
-from sim.plots_model import MODEL_CHARTS
-from sim.scenario import Scenario, get_path, load_scenario, validate
+from sim.analysis.summary import interval, over_time, summary_table
+from sim.cli.app import app
+from sim.experiments.experiment import run
+from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.plots.model import MODEL_CHARTS
+from sim.plots.over_time import plot_over_time
+from sim.scenario.params import parameter_table
+from sim.scenario.schema import Scenario, get_path, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 COORDINATION = ROOT / "scenarios" / "coordination.toml"

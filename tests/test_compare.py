@@ -13,13 +13,13 @@ import pytest
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.cli_compare import unique_labels
-from sim.compare import paired_differences
-from sim.experiment import child_seeds
-from sim.outcomes import KEY_OUTCOMES, OUTCOMES
-from sim.plots_compare import plot_differences, plot_scenarios_over_time, scenario_stats
-from sim.scenario import load_scenario
+from sim.analysis.compare import paired_differences
+from sim.cli.app import app
+from sim.cli.compare import unique_labels
+from sim.experiments.experiment import child_seeds
+from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.plots.compare import plot_differences, plot_scenarios_over_time, scenario_stats
+from sim.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -162,12 +162,12 @@ def test_outcomes_and_window_choose_what_is_printed(tmp_path):
 
 
 def test_a_bad_scenario_stops_everything(tmp_path, monkeypatch):
-    import sim.runners
+    import sim.experiments.runners
 
     def never(*args, **kwargs):
         raise AssertionError("nothing may run")
 
-    monkeypatch.setattr(sim.runners, "run_replications", never)
+    monkeypatch.setattr(sim.experiments.runners, "run_replications", never)
     (tmp_path / "bad.toml").write_text('extends = "baseline.toml"\n[run]\nstepz = 4\n')
     (tmp_path / "baseline.toml").write_text(BASE.read_text())
     (tmp_path / "worse.toml").write_text("[run\n")

@@ -130,7 +130,7 @@ def test_coordinates_are_in_range():
 
 
 def test_default_provinces_exist():
-    from sim.scenario import Scenario
+    from sim.scenario.schema import Scenario
 
     known = set(data.load_provinces()["province"])
     assert set(Scenario().run.provinces) <= known

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.compare import direction, paired_differences
-from sim.experiment import child_seeds, run
-from sim.scenario import load_scenario
+from sim.analysis.compare import direction, paired_differences
+from sim.experiments.experiment import child_seeds, run
+from sim.scenario.schema import load_scenario
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim import mechanisms as mech
-from sim.firms import ACTIVE
+from sim.model import mechanisms as mech
+from sim.model.firms import ACTIVE
 
 # --- choice --------------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from sim import mechanisms as mech
-from sim.scenario import InnovationSettings
+from sim.model import mechanisms as mech
+from sim.scenario.schema import InnovationSettings
 
 INF = float("inf")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sim import odd
-from sim.outcomes import OUTCOMES
-from sim.params import parameter_table
+from sim.model.outcomes import OUTCOMES
+from sim.scenario.params import parameter_table
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD = ROOT / "docs" / "ODD.md"
@@ -62,10 +62,10 @@ def test_cited_code_exists():
 
 
 def test_resolve_rejects_missing_code():
-    assert resolve("sim.mechanisms.cost_per_feu") is not None
-    assert resolve("sim.agents.Platform.run_trains") is not None
+    assert resolve("sim.model.mechanisms.cost_per_feu") is not None
+    assert resolve("sim.model.agents.Platform.run_trains") is not None
     with pytest.raises(AttributeError):
-        resolve("sim.mechanisms.no_such_rule")
+        resolve("sim.model.mechanisms.no_such_rule")
 
 
 def test_update_odd_rewrites_only_stale_tables(tmp_path):

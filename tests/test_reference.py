@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from helpers import COORDINATION, FAST_FINANCE, small_scenario
 
-from sim import mechanisms as mech
-from sim.model import BRIModel
-from sim.reference import ReferenceEnterprise, ReferenceModel
-from sim.scenario import Scenario, load_scenario
+from sim.model import mechanisms as mech
+from sim.model.model import BRIModel
+from sim.model.reference import ReferenceEnterprise, ReferenceModel
+from sim.scenario.schema import Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 STEPS = 12

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from helpers import COORDINATION, FAST_FINANCE, SEED, build_small, run_small, small_scenario
 
-from sim.experiment import child_seeds, run
+from sim.experiments.experiment import child_seeds, run
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +69,7 @@ def test_randomness_only_from_model_streams():
     scenario = small_scenario(FAST_FINANCE, {"partners": {"crisis_hazard": [0.1] * 5}})
     clean = run(scenario, seed=SEED)
 
-    from sim.experiment import build_model
+    from sim.experiments.experiment import build_model
 
     # the global generators are seeded and drawn from between every step: a model that
     # used them would change its output

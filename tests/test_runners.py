@@ -12,15 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import store
-from sim.experiment import child_seeds, run
-from sim.runners import (
+from sim.experiments import store
+from sim.experiments.experiment import child_seeds, run
+from sim.experiments.runners import (
     ProcessPoolBackend,
     SequentialBackend,
     make_backend,
     run_replications,
 )
-from sim.scenario import dump_scenario, load_scenario, validate
+from sim.scenario.schema import dump_scenario, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

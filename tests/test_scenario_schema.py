@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import SEED, run_small
 
-from sim.scenario import (
+from sim.scenario.schema import (
     Scenario,
     ScenarioError,
     dump_scenario,

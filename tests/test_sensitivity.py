@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 from SALib.analyze import morris as salib_morris
 from SALib.test_functions import Ishigami
 
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     morris_indices,
     point_means,
     replication_noise,
@@ -19,7 +19,7 @@ from sim.sensitivity import (
     sobol_indices,
     split_column,
 )
-from sim.sweep import Factor, make_design
+from sim.experiments.sweep import Factor, make_design
 
 FACTORS = [Factor(f"x{i}", "float", low=-math.pi, high=math.pi) for i in (1, 2, 3)]
 A, B = 7.0, 0.1  # Ishigami's constants, as SALib's Ishigami.evaluate uses them

@@ -19,13 +19,11 @@ import pytest
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
-from sim import sweep as sweep_mod
-from sim.cli import app
-from sim.cli_sweep import parse_param
-from sim.plots_sweep import plot_heatmap, plot_morris, plot_sobol
-from sim.runners import ProcessPoolBackend, SequentialBackend
-from sim.scenario import ScenarioError, dump_scenario, load_scenario, validate
-from sim.sweep import (
+from sim.cli.app import app
+from sim.cli.sweep import parse_param
+from sim.experiments import sweep as sweep_mod
+from sim.experiments.runners import ProcessPoolBackend, SequentialBackend
+from sim.experiments.sweep import (
     ID_COLUMNS,
     Factor,
     SweepError,
@@ -37,6 +35,8 @@ from sim.sweep import (
     run_seed,
     run_sweep,
 )
+from sim.plots.sweep import plot_heatmap, plot_morris, plot_sobol
+from sim.scenario.schema import ScenarioError, dump_scenario, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -338,7 +338,7 @@ def test_a_sweep_writes_one_row_per_run_with_its_point_seed_and_outcomes(referen
 
 
 def test_a_row_reproduces_with_run_and_its_seed(reference):
-    from sim.experiment import run
+    from sim.experiments.experiment import run
 
     plan, out, _ = reference
     row = read_results(out).iloc[5]
@@ -353,7 +353,9 @@ def test_a_row_reproduces_with_run_and_its_seed(reference):
 
 def test_results_are_identical_in_process_and_in_a_two_process_pool(reference):
     plan, out, _ = reference
-    with ProcessPoolBackend(2, preload=("sim.runners", "sim.sweep")) as backend:
+    with ProcessPoolBackend(
+        2, preload=("sim.experiments.runners", "sim.experiments.sweep")
+    ) as backend:
         run_sweep(plan, out.with_name("pool"), backend=backend, batch_size=3)
     pd.testing.assert_frame_equal(
         stable(read_results(out)), stable(read_results(out.with_name("pool")))
@@ -363,7 +365,7 @@ def test_results_are_identical_in_process_and_in_a_two_process_pool(reference):
 @pytest.mark.slow
 def test_results_are_identical_on_a_dask_local_cluster(reference):
     pytest.importorskip("distributed")
-    from sim.runners import DaskBackend
+    from sim.experiments.runners import DaskBackend
 
     plan, out, _ = reference
     with DaskBackend(workers=2) as backend:  # --cluster local
@@ -377,7 +379,7 @@ def test_results_are_identical_on_a_dask_local_cluster(reference):
 @pytest.mark.slow
 def test_results_are_identical_on_a_running_dask_scheduler(reference):
     distributed = pytest.importorskip("distributed")
-    from sim.runners import DaskBackend
+    from sim.experiments.runners import DaskBackend
 
     plan, out, _ = reference
     with (
@@ -486,9 +488,9 @@ def test_a_failing_run_is_recorded_and_the_sweep_completes(tmp_path):
 
 
 def test_an_error_inside_a_run_is_recorded(tmp_path, monkeypatch):
-    import sim.experiment
+    import sim.experiments.experiment
 
-    real = sim.experiment.run
+    real = sim.experiments.experiment.run
     plan = small_plan("grid", samples=2)
 
     def flaky(scenario, *, seed):
@@ -496,7 +498,7 @@ def test_an_error_inside_a_run_is_recorded(tmp_path, monkeypatch):
             raise FloatingPointError("overflow in step 3")
         return real(scenario, seed=seed)
 
-    monkeypatch.setattr(sim.experiment, "run", flaky)
+    monkeypatch.setattr(sim.experiments.experiment, "run", flaky)
     summary = run_sweep(plan, tmp_path / "s", backend=SequentialBackend())
     df = read_results(tmp_path / "s")
     assert summary.failures == 2 and summary.status == "complete"

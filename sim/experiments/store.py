@@ -23,7 +23,7 @@ import pandas as pd
 import tomli_w
 
 import sim
-from sim.scenario import Scenario, dump_scenario
+from sim.scenario.schema import Scenario, dump_scenario
 
 TABLES = ("outcomes", "provinces", "platforms")
 SUMMARY = "summary.csv"

@@ -1,11 +1,11 @@
 """``sim calibrate`` and ``sim report``: fit the model to the record, and show the fit.
 
-``sim calibrate`` runs the seeded search of :func:`sim.calibration.calibrate` on a
+``sim calibrate`` runs the seeded search of :func:`sim.analysis.calibration.calibrate` on a
 scenario (the ``history`` scenario) and writes the best point as a scenario file that
 extends it. ``sim report`` runs replications of a scenario, sets every pattern item of
 ``calibration.md`` observed against simulated (mean and range over seeds), prints and
-writes the fit table and draws simulated against observed national trains per year. Both
-register themselves on :data:`sim.cli.app`, which imports this module last.
+writes the fit table and draws simulated against observed national trains per year.
+:mod:`sim.cli.app` registers both.
 """
 
 from __future__ import annotations
@@ -23,16 +23,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sim.cli import (
+from sim.cli.common import (
     DEFAULT_SEED,
-    app,
     fail,
     load,
     prepare_out_dir,
     replications_with_progress,
     wide_console,
 )
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +64,7 @@ def check_history(s: Scenario) -> None:
 
 def fit_rich_table(table: pd.DataFrame, title: str, caption: str) -> Table:
     """The fit table for the terminal: one line per item, grouped by pattern row."""
-    from sim.calibration import PATTERN_BY_KEY, format_value
+    from sim.analysis.calibration import PATTERN_BY_KEY, format_value
 
     out = Table(title=title, caption=caption, show_lines=False)
     out.add_column("pattern (calibration.md)", max_width=28, overflow="fold")
@@ -110,7 +109,6 @@ def summary_line(table: pd.DataFrame) -> str:
     )
 
 
-@app.command("report")
 def report(
     scenario: Annotated[
         Path,
@@ -146,9 +144,9 @@ def report(
     ] = False,
 ) -> None:
     """Fit table of a history scenario against the record, and the trains-per-year chart."""
-    from sim import calibration as cal
-    from sim import store
-    from sim.experiment import child_seeds
+    from sim.analysis import calibration as cal
+    from sim.experiments import store
+    from sim.experiments.experiment import child_seeds
 
     started, clock = store.now_iso(), time.perf_counter()
     path = resolve_scenario(scenario)
@@ -199,7 +197,6 @@ def report(
     typer.echo(f"Wrote {out}")
 
 
-@app.command("calibrate")
 def calibrate(
     scenario: Annotated[
         Path,
@@ -260,8 +257,8 @@ def calibrate(
     checks with their values as the package defaults; the first that keeps every check is
     written (else the first that keeps the robust ones, else the best, with a warning).
     """
-    from sim import calibration as cal
-    from sim.runners import make_backend
+    from sim.analysis import calibration as cal
+    from sim.experiments.runners import make_backend
 
     path = resolve_scenario(scenario)
     resolved = load(path, list(set_ or []))
@@ -369,7 +366,7 @@ def choose_candidate(
     Every check (robust and contested) if one does; else every robust check; else the best
     point, with a warning naming the checks it fails.
     """
-    from sim import calibration as cal
+    from sim.analysis import calibration as cal
 
     robust, contested, seeds = checks
     console = Console(stderr=True)

@@ -1,8 +1,7 @@
-"""The ``sim`` command line: run scenarios, validate them, list parameters, redraw charts.
+"""``sim run``, ``sim validate``, ``sim params`` and ``sim plot``.
 
-Commands are thin: parse, call the library, print. Problems with the user's input (a
-scenario that does not validate, an output directory in the way) print one red message
-to stderr, with no traceback, and exit with status 2.
+Commands are thin: parse, call the library, print. The model, pandas, scipy and matplotlib
+are imported inside the commands that use them, so that --help and validate answer at once.
 """
 
 from __future__ import annotations
@@ -13,33 +12,28 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-import sim
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.cli.common import (
+    DEFAULT_SEED,
+    USAGE_ERROR,
+    caption,
+    fail,
+    fmt,
+    load,
+    prepare_out_dir,
+    replications_with_progress,
+    wide_console,
+)
+from sim.scenario.schema import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
-
-# The model, pandas, scipy and matplotlib are imported inside the commands that use them,
-# so that --help and validate answer at once.
-
-DEFAULT_SEED = 20260101
-USAGE_ERROR = 2
-
-app = typer.Typer(
-    name="sim",
-    help="Agent-based simulation of provinces competing for Belt-and-Road platforms.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-)
 
 
 class ParamsFormat(StrEnum):
@@ -50,84 +44,6 @@ class ParamsFormat(StrEnum):
     json_schema = "json-schema"
 
 
-def fail(message: str) -> NoReturn:
-    """Print ``message`` in red to stderr and exit with status 2."""
-    Console(stderr=True, highlight=False).print(
-        Text("error: ", style="bold red") + Text(message, style="red"), soft_wrap=True
-    )
-    raise typer.Exit(USAGE_ERROR)
-
-
-def wide_console(width: int = 120) -> Console:
-    """A stdout console: the terminal's width, or ``width`` columns when not a terminal."""
-    console = Console()
-    return console if console.is_terminal else Console(width=max(console.width, width))
-
-
-def load(path: Path, overrides: list[str]) -> Scenario:
-    """Load and validate a scenario, or fail with the problem."""
-    try:
-        return load_scenario(path, overrides)
-    except ScenarioError as err:
-        fail(str(err))
-
-
-def prepare_out_dir(out: Path | None, name: str, *, force: bool) -> Path:
-    """The output directory, created: ``out`` or ``runs/<name>-<time>``; fail if in the way.
-
-    A non-empty ``out`` is refused unless ``force``; this runs before anything is computed.
-    """
-    from sim import store
-
-    try:
-        if out is None:
-            out = store.default_out_dir(name)
-        store.check_out_dir(out, force=force)
-        out.mkdir(parents=True, exist_ok=True)
-    except store.OutputError as err:
-        fail(str(err))
-    except OSError as err:
-        fail(f"--out {out}: cannot create: {err}")
-    return out
-
-
-def replications_with_progress(scenario: Scenario, seeds: list[int], *, workers: int):
-    """Run one replication per seed with a progress bar on stderr; return the tables."""
-    from sim.runners import run_replications
-
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    ) as bar:
-        task = bar.add_task(f"{scenario.name}: replications", total=len(seeds))
-        return run_replications(
-            scenario, seeds, workers=workers, progress=lambda _: bar.advance(task)
-        )
-
-
-def version_callback(value: bool) -> None:
-    """Print the package version and exit."""
-    if value:
-        typer.echo(f"sim {sim.__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=version_callback, is_eager=True, help="Show version."),
-    ] = False,
-) -> None:
-    """Agent-based simulation of provinces competing for Belt-and-Road platforms."""
-
-
-@app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.", dir_okay=False)],
     replications: Annotated[
@@ -163,10 +79,10 @@ def run(
     charts: Annotated[bool, typer.Option(help="Draw the charts into charts/.")] = True,
 ) -> None:
     """Run replications of a scenario and write tables, summary, manifest and charts."""
-    from sim import store
-    from sim.analysis import summary_table
-    from sim.experiment import child_seeds
-    from sim.plots import save_group_charts
+    from sim.analysis.summary import summary_table
+    from sim.experiments import store
+    from sim.experiments.experiment import child_seeds
+    from sim.plots.over_time import save_group_charts
 
     started, clock = store.now_iso(), time.perf_counter()
     overrides = [*(set_ or []), *([f"run.steps={steps}"] if steps is not None else [])]
@@ -181,7 +97,7 @@ def run(
     store.write_summary(out, summary)
     store.write_scenario(out, resolved)
     if charts:
-        from sim.plots_model import save_model_charts
+        from sim.plots.model import save_model_charts
 
         text = caption(resolved.name, len(seeds), seed)
         save_group_charts(result.outcomes, out / store.CHARTS, caption=text)
@@ -205,28 +121,9 @@ def run(
     typer.echo(f"Wrote {out}")
 
 
-def caption(name: str, replications: int, seed: int) -> str:
-    """The caption line under every chart."""
-    return f"scenario {name} · {replications} replications · base seed {seed}"
-
-
-def fmt(x: float) -> str:
-    """A number with about four significant digits, thousands separated, no exponent."""
-    if not math.isfinite(x):
-        return "n/a"
-    size = abs(x)
-    if size >= 1e4:
-        return f"{x:,.0f}"
-    if size >= 100:
-        return f"{x:,.1f}"
-    if size >= 1 or size == 0:
-        return f"{x:.2f}"
-    return f"{x:.3g}"
-
-
 def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, seed: int) -> Table:
     """A table of the key outcomes: final-step mean and interval, and whole-run mean."""
-    from sim.outcomes import KEY_OUTCOMES
+    from sim.model.outcomes import KEY_OUTCOMES
 
     table = Table(
         title=f"{s.name}: key outcomes, {replications} replications, seed {seed}",
@@ -246,7 +143,6 @@ def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, see
     return table
 
 
-@app.command()
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario TOML files.", dir_okay=False)],
 ) -> None:
@@ -266,14 +162,13 @@ def validate(
         raise typer.Exit(USAGE_ERROR)
 
 
-@app.command()
 def params(
     format_: Annotated[
         ParamsFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ParamsFormat.table,
 ) -> None:
     """List every scenario parameter: path, type, default, unit, range, source, description."""
-    from sim.params import format_value, markdown_table, parameter_table
+    from sim.scenario.params import format_value, markdown_table, parameter_table
 
     if format_ is ParamsFormat.json_schema:
         typer.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
@@ -299,7 +194,6 @@ def params(
     wide_console(200).print(table)
 
 
-@app.command()
 def plot(
     directory: Annotated[
         Path,
@@ -309,13 +203,13 @@ def plot(
     ],
 ) -> None:
     """Redraw the charts of an output directory from its tables and manifest."""
-    from sim import store
-    from sim.plots import save_group_charts
+    from sim.experiments import store
+    from sim.plots.over_time import save_group_charts
 
     try:
         manifest = store.read_manifest(directory)
         if manifest.get("kind") == "sweep":  # a sweep directory: same as sim sweep-report
-            from sim.cli_sweep import show_report
+            from sim.cli.sweep import show_report
 
             show_report(directory)
             return
@@ -325,7 +219,7 @@ def plot(
     text = caption(manifest["scenario"], manifest["replications"], manifest["base_seed"])
     paths = save_group_charts(outcomes, directory / store.CHARTS, caption=text)
     if all((directory / f"{t}.parquet").is_file() for t in ("provinces", "platforms")):
-        from sim.plots_model import save_model_charts
+        from sim.plots.model import save_model_charts
 
         paths += save_model_charts(
             outcomes,
@@ -336,10 +230,3 @@ def plot(
         )
     for path in paths:
         typer.echo(f"Wrote {path}")
-
-
-# `sim compare` lives in its own module and registers itself on `app`; imported last because
-# it uses the helpers above (importing sim.cli_compare first works too).
-import sim.cli_calibrate  # noqa: E402, F401  (`sim calibrate`, `sim report`; same convention)
-import sim.cli_compare  # noqa: E402, F401
-import sim.cli_sweep  # noqa: E402, F401  (`sim sweep`, `sim sweep-report`; same convention)

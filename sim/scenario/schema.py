@@ -174,7 +174,7 @@ class SectorSettings(Section):
 def _default_sectors() -> dict[str, SectorSettings]:
     # share, value of time, rail-eligible share, cargo value; values of time and
     # rail-eligible shares calibrated (scenarios/calibrated.toml: 0.3098 and 0.3914 times
-    # the reference values of sim.calibration)
+    # the reference values of sim.analysis.calibration)
     rows = {
         "electronics": (0.15, 123.9, 0.137, 0.40),
         "machinery": (0.25, 46.47, 0.05871, 0.15),
@@ -790,7 +790,7 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _check_sweep(self) -> Scenario:
-        from sim.sweep import check_sweep  # sim.sweep imports this module
+        from sim.experiments.sweep import check_sweep  # sim.experiments.sweep imports this module
 
         problems = check_sweep(self)
         if problems:

@@ -1,10 +1,9 @@
 """The ``sim sweep`` and ``sim sweep-report`` commands: parameter sweeps and their reports.
 
-The commands register themselves on :data:`sim.cli.app` and share its helpers;
-``sim.cli`` imports this module last. Like the other commands they are thin
-(parse, call :mod:`sim.sweep`, :mod:`sim.sweep_report`, print), print problems with the
-user's input in red with exit status 2, and exit with 130 after Ctrl-C, having kept the
-runs that finished.
+:mod:`sim.cli.app` registers them; they share the helpers of :mod:`sim.cli.common`. Like
+the other commands they are thin (parse, call :mod:`sim.experiments.sweep` and
+:mod:`sim.analysis.sweep_report`, print), print problems with the user's input in red
+with exit status 2, and exit with 130 after Ctrl-C, having kept the runs that finished.
 """
 
 from __future__ import annotations
@@ -24,14 +23,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sim.cli import DEFAULT_SEED, app, fail, fmt, load, wide_console
-from sim.scenario import ScenarioError, dump_scenario, parse_value, validate
+from sim.cli.common import DEFAULT_SEED, fail, fmt, load, wide_console
+from sim.scenario.schema import ScenarioError, dump_scenario, parse_value, validate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from sim.runners import Backend
-    from sim.sweep_report import SweepReport
+    from sim.analysis.sweep_report import SweepReport
+    from sim.experiments.runners import Backend
 
 INTERRUPTED = 130  # the shell's status for a process stopped by Ctrl-C
 
@@ -99,7 +98,12 @@ def make_sweep_backend(
     workers: int | None, scheduler: str | None, cluster: Cluster | None
 ) -> tuple[Backend, str]:
     """The backend the options ask for, and a description for the manifest."""
-    from sim.runners import DaskBackend, ProcessPoolBackend, SequentialBackend, ignore_interrupts
+    from sim.experiments.runners import (
+        DaskBackend,
+        ProcessPoolBackend,
+        SequentialBackend,
+        ignore_interrupts,
+    )
 
     if scheduler and cluster:
         fail("--scheduler and --cluster are alternatives: connect to one cluster or start one")
@@ -113,7 +117,9 @@ def make_sweep_backend(
     if n == 1:
         return SequentialBackend(), "in-process"
     backend = ProcessPoolBackend(
-        n, preload=("sim.runners", "sim.sweep"), initializer=ignore_interrupts
+        n,
+        preload=("sim.experiments.runners", "sim.experiments.sweep"),
+        initializer=ignore_interrupts,
     )
     return backend, f"process pool, {n} workers"
 
@@ -308,8 +314,8 @@ def sweep(
     override it. Results are written as runs finish (results/part-*.parquet); Ctrl-C
     keeps them, and --resume continues without redoing a finished run.
     """
-    from sim import store
-    from sim.sweep import SweepError, plan_sweep, run_sweep
+    from sim.experiments import store
+    from sim.experiments.sweep import SweepError, plan_sweep, run_sweep
 
     base = load(scenario, set_ or [])
     spec = base.sweep.model_dump(exclude_none=True)
@@ -440,8 +446,8 @@ def show_report(
     charts: bool = True,
 ) -> SweepReport:
     """Compute, write and print the report of a sweep directory."""
-    from sim.sweep import SweepError
-    from sim.sweep_report import analyze_sweep, write_report
+    from sim.analysis.sweep_report import analyze_sweep, write_report
+    from sim.experiments.sweep import SweepError
 
     try:
         rep = analyze_sweep(
@@ -553,7 +559,3 @@ def sweep_report(
         heatmap_outcome=heatmap_outcome,
         charts=charts,
     )
-
-
-app.command("sweep")(sweep)
-app.command("sweep-report")(sweep_report)

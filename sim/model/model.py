@@ -12,11 +12,11 @@ import mesa
 import numpy as np
 
 from sim import data
-from sim import mechanisms as mech
-from sim.agents import Enterprise, Lender, PartnerCountry, Platform, Province
-from sim.firms import Draws, Firms, StepFlows
-from sim.outcomes import collect_step
-from sim.scenario import SECTORS, Scenario, assign_path
+from sim.model import mechanisms as mech
+from sim.model.agents import Enterprise, Lender, PartnerCountry, Platform, Province
+from sim.model.firms import Draws, Firms, StepFlows
+from sim.model.outcomes import collect_step
+from sim.scenario.schema import SECTORS, Scenario, assign_path
 
 
 @dataclass(frozen=True)
@@ -341,7 +341,7 @@ class BRIModel(mesa.Model):
     def posted_prices(self) -> np.ndarray:
         """Price per FEU shippers pay at each platform: quoted cost less subsidy.
 
-        :meth:`Platform.posted_cost <sim.agents.Platform.posted_cost>` for all platforms
+        :meth:`Platform.posted_cost <sim.model.agents.Platform.posted_cost>` for all platforms
         at once; each platform keeps its quoted ``unit_cost``.
         """
         f = self.p.freight
@@ -412,7 +412,7 @@ class BRIModel(mesa.Model):
     def trains_and_costs(self, volume: np.ndarray) -> tuple[list[float], list[float]]:
         """Trains each platform runs for ``volume`` and target, and its full-train cost per FEU.
 
-        :meth:`Platform.run_trains <sim.agents.Platform.run_trains>` for all platforms at
+        :meth:`Platform.run_trains <sim.model.agents.Platform.run_trains>` for all platforms at
         once, before each books its step.
         """
         f = self.p.freight

@@ -1,6 +1,6 @@
 """The enterprise population: state as arrays, per-step rules in bulk (mechanisms 4 and 7).
 
-Every enterprise is also a Mesa :class:`~sim.agents.Enterprise` agent whose attributes
+Every enterprise is also a Mesa :class:`~sim.model.agents.Enterprise` agent whose attributes
 read these arrays by slot. An enterprise that exits is replaced by an entrant in the same
 slot (and by a new Mesa agent), so the arrays keep their size.
 """
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import mechanisms as mech
+from sim.model import mechanisms as mech
 
 if TYPE_CHECKING:
-    from sim.model import BRIModel
+    from sim.model.model import BRIModel
 
 NONE, PENDING, ACTIVE = 0, 1, 2
 

@@ -3,14 +3,14 @@
 :class:`ReferenceModel` is the model with its fast (bulk) enterprise stages replaced by a
 plain loop over :class:`ReferenceEnterprise` agents. Each agent holds its state as
 ordinary attributes and decides by itself, calling the scalar rules of
-:mod:`sim.mechanisms`: it prices its options, keeps or re-chooses its route, exports,
+:mod:`sim.model.mechanisms`: it prices its options, keeps or re-chooses its route, exports,
 earns, runs its project, applies for a loan, and exits when its cash runs out. The lender
 then rations its capacity over the applicants in priority order, and entrants take the
 exited slots in slot order. Platforms run their trains one by one, from volumes the
 enterprises' shipments add up to.
 
-The reference consumes the same random numbers as the fast path (:class:`~sim.firms.Draws`
-for each step, :class:`~sim.firms.EntrantDraws` for entrants), so on the same seed the two
+The reference consumes the same random numbers as the fast path (:class:`~sim.model.firms.Draws`
+for each step, :class:`~sim.model.firms.EntrantDraws` for entrants), so on the same seed the two
 models must agree step by step: exactly on discrete state (routes, project status, exits),
 to floating-point tolerance on sums whose order differs. ``tests/test_reference.py``
 checks this; it is the proof that the fast path computes the rules the ODD document
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import mechanisms as mech
-from sim.agents import Platform
-from sim.firms import (
+from sim.model import mechanisms as mech
+from sim.model.agents import Platform
+from sim.model.firms import (
     ACTIVE,
     NONE,
     PENDING,
@@ -41,7 +41,7 @@ from sim.firms import (
     EntrantDraws,
     StepFlows,
 )
-from sim.model import BRIModel
+from sim.model.model import BRIModel
 
 # What an enterprise is: its lasting state, and this quarter's flows and productivity.
 STATE = (

@@ -17,8 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.analysis import over_time
-from sim.outcomes import OUTCOMES
+from sim.analysis.summary import over_time
+from sim.model.outcomes import OUTCOMES
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
 OKABE_ITO = (
@@ -62,7 +62,7 @@ def plot_over_time(
     """Plot the mean and interval band over steps of one or more outcomes.
 
     Args:
-        stats: A table from :func:`sim.analysis.over_time` (step, outcome, mean, low, high).
+        stats: A table from :func:`sim.analysis.summary.over_time` (step, outcome, mean, low, high).
         outcomes: The outcome name(s) to draw; several share the axes and get a legend.
         ax: Axes to draw on; the current pyplot axes if ``None``.
         colors: Line colours, used in turn.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model import BRIModel
-from sim.scenario import Scenario
+from sim.model.model import BRIModel
+from sim.scenario.schema import Scenario
 
 
 @dataclass

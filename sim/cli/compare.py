@@ -2,8 +2,8 @@
 
 Every scenario runs with the same child seeds, so replication ``i`` of each shares its
 random draws with replication ``i`` of the base and their paired difference measures the
-levers, not noise (see :mod:`sim.compare`). The command registers itself on
-:data:`sim.cli.app` and shares its helpers; ``sim.cli`` imports this module last.
+levers, not noise (see :mod:`sim.analysis.compare`). :mod:`sim.cli.app` registers
+the command; it shares the helpers of :mod:`sim.cli.common`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sim.cli import DEFAULT_SEED, app, fail, fmt, prepare_out_dir, wide_console
-from sim.outcomes import KEY_OUTCOMES, OUTCOMES
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.cli.common import DEFAULT_SEED, fail, fmt, prepare_out_dir, wide_console
+from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.scenario.schema import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,7 +57,7 @@ WINDOW_TEXT = {
 
 
 def print_error(message: str) -> None:
-    """Print ``message`` in red to stderr, as :func:`sim.cli.fail` does, without exiting."""
+    """Print ``message`` in red to stderr, as :func:`sim.cli.common.fail` does, without exiting."""
     Console(stderr=True, highlight=False).print(
         Text("error: ", style="bold red") + Text(message, style="red"), soft_wrap=True
     )
@@ -128,7 +128,6 @@ def pick_outcomes(text: str | None) -> list[str]:
     return names
 
 
-@app.command("compare")
 def compare(
     base: Annotated[
         Path,
@@ -186,9 +185,9 @@ def compare(
     """Run scenarios with the same seeds and compare each with the first (the base)."""
     import pandas as pd
 
-    from sim import store
-    from sim.analysis import summary_table
-    from sim.experiment import child_seeds
+    from sim.analysis.summary import summary_table
+    from sim.experiments import store
+    from sim.experiments.experiment import child_seeds
 
     started, clock = store.now_iso(), time.perf_counter()
     overrides = [*(set_ or []), *([f"run.steps={steps}"] if steps is not None else [])]
@@ -218,7 +217,7 @@ def compare(
     chosen = comparison[comparison["window"] == window.value]
     over = window_text(window, scenarios)
     if charts:
-        from sim.plots_compare import save_comparison_charts
+        from sim.plots.compare import save_comparison_charts
 
         text = caption(labels, len(seeds), seed)
         save_comparison_charts(
@@ -264,7 +263,7 @@ def run_scenarios(
     labels: list[str], scenarios: list[Scenario], seeds: list[int], *, workers: int
 ) -> dict[str, pd.DataFrame]:
     """Run every scenario with the same seeds on one backend; outcome tables by label."""
-    from sim.runners import make_backend, run_replications
+    from sim.experiments.runners import make_backend, run_replications
 
     console = Console(stderr=True)
     tables = {}
@@ -292,7 +291,7 @@ def comparison_table(tables: dict[str, pd.DataFrame], base: str) -> pd.DataFrame
     """Paired differences from ``base`` of every outcome in both windows, with a direction."""
     import pandas as pd
 
-    from sim.compare import direction, paired_differences
+    from sim.analysis.compare import direction, paired_differences
 
     parts = [
         paired_differences(tables, base, window=w.value, final_steps=FINAL_STEPS).assign(
@@ -327,8 +326,8 @@ def write_scenarios(directory: Path, labels: list[str], scenarios: list[Scenario
     """Write each resolved scenario as ``<label>.toml`` (loadable with ``load_scenario``)."""
     import tomli_w
 
-    from sim.scenario import dump_scenario
-    from sim.store import write_file
+    from sim.experiments.store import write_file
+    from sim.scenario.schema import dump_scenario
 
     directory.mkdir(parents=True, exist_ok=True)
     for label, s in zip(labels, scenarios, strict=True):
@@ -353,7 +352,7 @@ def window_text(window: Window, scenarios: list[Scenario]) -> str:
 
 
 def signed(x: float) -> str:
-    """:func:`sim.cli.fmt` with a ``+`` in front of positive numbers."""
+    """:func:`sim.cli.common.fmt` with a ``+`` in front of positive numbers."""
     return ("+" if math.isfinite(x) and x > 0 else "") + fmt(x)
 
 

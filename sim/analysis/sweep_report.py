@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import KEY_OUTCOMES
-from sim.sensitivity import morris_indices, point_means, replication_noise, sobol_indices
-from sim.sweep import (
+from sim.analysis.sensitivity import morris_indices, point_means, replication_noise, sobol_indices
+from sim.experiments.sweep import (
     ID_COLUMNS,
     STATS,
     SweepError,
@@ -25,6 +24,7 @@ from sim.sweep import (
     read_manifest,
     read_results,
 )
+from sim.model.outcomes import KEY_OUTCOMES
 
 REPORT = "report"
 HEATMAP_OUTCOME = "welfare_total"
@@ -172,7 +172,7 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
 
 def write_report(report: SweepReport, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
     """Write the report's tables (CSV) and charts (PNG) into ``<out_dir>/report``."""
-    from sim.plots_sweep import save_sweep_charts
+    from sim.plots.sweep import save_sweep_charts
 
     where = Path(out_dir) / REPORT
     where.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 They read the per-province and per-platform tables of a run (``provinces.parquet``,
 ``platforms.parquet``) and the outcome table, with one or many replications. Like
-:mod:`sim.plots`, plot functions take ``ax=None`` (the current axes) and return the axes;
+:mod:`sim.plots.over_time`, plot functions take ``ax=None`` (the current axes) and return the axes;
 the ``*_figure`` functions draw whole figures on ``matplotlib.figure.Figure`` (Agg canvas,
 nothing left open), and :func:`save_model_charts` writes them as PNG and SVG.
 
@@ -27,9 +27,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 
 from sim import data
-from sim.compare import t_interval
-from sim.plots import OKABE_ITO
-from sim.store import write_file
+from sim.analysis.compare import t_interval
+from sim.experiments.store import write_file
+from sim.plots.over_time import OKABE_ITO
 
 FINAL_STEPS = 4  # the "final year": the last four quarters
 # Okabe-Ito without black (black draws the rings of coordination members), then Paul
@@ -733,7 +733,7 @@ def plot_funnel(
         level: Interval level.
         title: Axes title.
     """
-    from sim.plots_compare import scenario_styles
+    from sim.plots.compare import scenario_styles
 
     ax = _axes(ax)
     table = funnel_table(outcomes, level=level)

@@ -49,8 +49,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 import sim
-from sim.outcomes import OUTCOMES
-from sim.scenario import (
+from sim.model.outcomes import OUTCOMES
+from sim.scenario.schema import (
     Scenario,
     SweepParam,
     dump_scenario,
@@ -62,7 +62,7 @@ from sim.scenario import (
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from sim.runners import Backend
+    from sim.experiments.runners import Backend
 
 FORMAT = 1
 FINAL_WINDOW = 4  # steps averaged for an outcome's "final" value
@@ -73,7 +73,7 @@ DESIGN = "design.parquet"
 DESIGN_CSV = "design.csv"
 RESULTS = "results"
 LOCK = ".lock"
-META_KEY = b"sim.sweep"
+META_KEY = b"sim.experiments.sweep"
 STATS = ("final", "mean")
 ID_COLUMNS = ("run_id", "point", "replication", "seed")
 RUN_COLUMNS = ("status", "error", "wall_seconds")
@@ -158,7 +158,7 @@ def _kind(annotation: Any) -> tuple[Kind, tuple[Any, ...]]:
     """The kind of a sweepable field and its choices; ValueError if it cannot be swept."""
     import typing
 
-    from sim.params import type_name
+    from sim.scenario.params import type_name
 
     if annotation is bool:
         return "bool", (True, False)
@@ -184,7 +184,7 @@ def factor_for(s: Scenario, path: str, param: SweepParam) -> Factor:
             choice, values of the wrong type, or a range or value outside the
             parameter's allowed range; the message names the allowed values.
     """
-    from sim.params import bounds
+    from sim.scenario.params import bounds
 
     try:
         get_path(s, path)
@@ -558,7 +558,7 @@ def summarize_outcomes(
 
 def run_sweep_task(task: SweepTask) -> dict[str, Any]:
     """Run one task and return its result row; an error is recorded, not raised."""
-    from sim.experiment import run
+    from sim.experiments.experiment import run
 
     clock = time.perf_counter()
     row: dict[str, Any] = {
@@ -757,7 +757,7 @@ def versions() -> dict[str, str]:
 
 def new_manifest(plan: SweepPlan, *, scenario_file: str, overrides: Sequence[str]) -> dict:
     """The manifest of a new sweep: what it runs, how seeds are made, versions."""
-    from sim.store import git_info, now_iso
+    from sim.experiments.store import git_info, now_iso
 
     return {
         "kind": "sweep",
@@ -911,7 +911,7 @@ def run_sweep(
         command: The command line, recorded in the session.
         backend_name: A description of the backend, recorded in the session.
     """
-    from sim.store import now_iso
+    from sim.experiments.store import now_iso
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():

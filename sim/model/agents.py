@@ -1,7 +1,7 @@
 """The model's agents: provinces, platforms, partners, the lender and enterprises.
 
 Provinces, platforms and partners are few and act one by one. Enterprises are many: their
-state lives in arrays (see :mod:`sim.firms`) and each remains a Mesa agent reading it.
+state lives in arrays (see :mod:`sim.model.firms`) and each remains a Mesa agent reading it.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import mechanisms as mech
+from sim.model import mechanisms as mech
 
 if TYPE_CHECKING:
-    from sim.model import BRIModel
+    from sim.model.model import BRIModel
 
 
 class PartnerCountry(mesa.Agent):
@@ -353,7 +353,7 @@ class Platform(mesa.Agent):
         """Book a step's ``trains``: revenue, subsidy, train and fixed costs, deficit cover.
 
         ``full_train_cost`` is the cost of one container on a full train at this
-        frequency (:func:`~sim.mechanisms.cost_per_feu`); the model computes trains and
+        frequency (:func:`~sim.model.mechanisms.cost_per_feu`); the model computes trains and
         costs for all platforms at once and books them here.
         """
         f = self.model.p.freight

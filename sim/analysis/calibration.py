@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim import data
-from sim.scenario import SECTORS, Scenario, assign_path, dump_scenario, set_path, validate
+from sim.scenario.schema import SECTORS, Scenario, assign_path, dump_scenario, set_path, validate
 
 # ---------------------------------------------------------------------------------------
 # The record
@@ -675,7 +675,7 @@ def plot_trains(
     """
     from matplotlib.figure import Figure
 
-    from sim.plots import OKABE_ITO
+    from sim.plots.over_time import OKABE_ITO
 
     years = yearly_trains(outcomes, start_year)
     observed = _source(NATIONAL).astype({"year": int, "trains": float})
@@ -876,7 +876,7 @@ class EvalTask:
 
 def evaluate(task: EvalTask) -> tuple[int, pd.DataFrame]:
     """Run the task's scenario on each seed; its simulated patterns, one row per seed."""
-    from sim.experiment import run
+    from sim.experiments.experiment import run
 
     s = validate(task.scenario, origin=f"calibration point {task.index}")
     rows = []
@@ -940,8 +940,8 @@ def calibrate(
     ``seed`` and the settings only. ``progress`` is called with the points done and the
     best loss so far.
     """
-    from sim.experiment import child_seeds
-    from sim.runners import SequentialBackend
+    from sim.experiments.experiment import child_seeds
+    from sim.experiments.runners import SequentialBackend
 
     space = tuple(space)
     run_seeds = child_seeds(seed, seeds)
@@ -1041,9 +1041,9 @@ def failed_checks(
     numbers), and a check passes when the 95% interval of the paired difference has the
     expected sign (0: spans zero), as in ``tests/test_directions.py``.
     """
-    from sim.compare import direction, paired_differences
-    from sim.runners import SequentialBackend, run_replications
-    from sim.scenario import load_scenario
+    from sim.analysis.compare import direction, paired_differences
+    from sim.experiments.runners import SequentialBackend, run_replications
+    from sim.scenario.schema import load_scenario
 
     overrides = [f"{k}={v}" for k, v in settings.items()]
     tables: dict[str, pd.DataFrame] = {}

@@ -1,6 +1,6 @@
 """Charts of a sweep: sensitivity indices as bars with intervals, an outcome over two parameters.
 
-Like :mod:`sim.plots`, plot functions take ``ax=None`` (the current axes) and return the
+Like :mod:`sim.plots.over_time`, plot functions take ``ax=None`` (the current axes) and return the
 axes; :func:`save_sweep_charts` draws on ``matplotlib.figure.Figure`` objects and writes
 PNG files atomically.
 """
@@ -17,8 +17,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.outcomes import OUTCOMES
-from sim.plots import OKABE_ITO
+from sim.model.outcomes import OUTCOMES
+from sim.plots.over_time import OKABE_ITO
 
 STAT_LABELS = {"final": "mean of the last 4 steps", "mean": "mean over all steps", "": ""}
 
@@ -55,7 +55,7 @@ def plot_sobol(
     intervals are cut at its edge, and the axes say so.
 
     Args:
-        indices: A table from :func:`sim.sensitivity.sobol_indices`.
+        indices: A table from :func:`sim.analysis.sensitivity.sobol_indices`.
         outcome: The outcome to draw.
         stat: ``final`` or ``mean`` when the table holds both.
         ax: Axes to draw on; the current pyplot axes if ``None``.
@@ -112,7 +112,7 @@ def plot_morris(
     """Horizontal bars of Morris mu* (with its interval) and sigma per parameter.
 
     Args:
-        indices: A table from :func:`sim.sensitivity.morris_indices`.
+        indices: A table from :func:`sim.analysis.sensitivity.morris_indices`.
         outcome: The outcome to draw.
         stat: ``final`` or ``mean`` when the table holds both.
         ax: Axes to draw on; the current pyplot axes if ``None``.

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import mechanisms as mech
+from sim.model import mechanisms as mech
 
 if TYPE_CHECKING:
-    from sim.model import BRIModel
+    from sim.model.model import BRIModel
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from typing import Any, Protocol, Self, TypeVar
 
 import pandas as pd
 
-from sim.experiment import RunResult, run
-from sim.scenario import Scenario, dump_scenario, validate
+from sim.experiments.experiment import RunResult, run
+from sim.scenario.schema import Scenario, dump_scenario, validate
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -86,7 +86,7 @@ class ProcessPoolBackend:
         workers: int,
         *,
         start_method: str | None = None,
-        preload: Sequence[str] = ("sim.runners",),
+        preload: Sequence[str] = ("sim.experiments.runners",),
         initializer: Callable[[], object] | None = None,
         ahead: int = 2,
     ) -> None:

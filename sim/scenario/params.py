@@ -16,13 +16,13 @@ import pandas as pd
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 COLUMNS = ("path", "type", "default", "unit", "range", "source", "description", "required")
 
 
 def parameter_table() -> pd.DataFrame:
-    """One row per parameter of :class:`~sim.scenario.Scenario`, by dotted path.
+    """One row per parameter of :class:`~sim.scenario.schema.Scenario`, by dotted path.
 
     Nested sections are flattened (``policy.finance.insurance_cover``), the sector table
     is listed per sector with its own defaults (``freight.sectors.electronics.value_of_time``)

@@ -19,10 +19,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.analysis import summarize
-from sim.outcomes import OUTCOMES
-from sim.plots import GROUP_TITLES, LINE_COLORS, STEP_LABEL, groups
-from sim.store import write_file
+from sim.analysis.summary import summarize
+from sim.experiments.store import write_file
+from sim.model.outcomes import OUTCOMES
+from sim.plots.over_time import GROUP_TITLES, LINE_COLORS, STEP_LABEL, groups
 
 BASE_COLOR = "#000000"
 LINESTYLES = ("-", "--", ":", "-.")
@@ -159,7 +159,7 @@ def plot_differences(
     """A forest plot: each scenario's mean paired difference from ``base`` and its interval.
 
     Args:
-        table: A table from :func:`sim.compare.paired_differences` (one window).
+        table: A table from :func:`sim.analysis.compare.paired_differences` (one window).
         outcome: The outcome to draw.
         base: The base scenario, left out (its difference from itself is zero).
         ax: Axes to draw on; the current pyplot axes if ``None``.
@@ -252,7 +252,8 @@ def save_comparison_charts(
 
     Args:
         outcomes: Tidy outcomes of every scenario, with a ``scenario`` column.
-        differences: Paired differences of one window (:func:`sim.compare.paired_differences`).
+        differences: Paired differences of one window
+            (:func:`sim.analysis.compare.paired_differences`).
         out_dir: Directory for the PNGs (made if missing).
         base: The base scenario.
         shown: Outcomes for the difference chart, one panel each.

@@ -1,0 +1,1 @@
+"""Analysis of outcome tables: summaries, paired comparisons, sensitivity, calibration."""

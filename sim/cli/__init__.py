@@ -1,0 +1,1 @@
+"""The ``sim`` command line (typer): see :mod:`sim.cli.app`."""

@@ -1,0 +1,4 @@
+"""The scenario: its typed schema, loading from TOML with ``extends``, and overrides.
+
+Everything downstream reads a validated :class:`~sim.scenario.schema.Scenario`.
+"""
