@@ -40,7 +40,7 @@ from pathlib import Path
 import mesa
 
 from sim.model.model import BRIModel
-from sim.model.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES
 from sim.scenario.schema import dump_scenario, load_scenario, set_path, validate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 ``docs/ODD.md`` holds two tables between HTML comment markers. Both are built here from
 the code (the scenario schema through :func:`sim.scenario.params.parameter_table`, and
-:data:`sim.model.outcomes.OUTCOMES`), so the document cannot drift from the model:
+:data:`sim.outcomes.OUTCOMES`), so the document cannot drift from the model:
 ``python -m sim.odd`` rewrites them, and a test fails when they are stale.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.model.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES
 from sim.scenario.params import format_value, markdown_table, parameter_table
 from sim.scenario.schema import ASSUMPTION
 
@@ -48,7 +48,7 @@ def parameter_section() -> str:
 
 
 def outcome_section() -> str:
-    """The outcome table of the ODD document, as Markdown (from ``sim.model.outcomes.OUTCOMES``)."""
+    """The outcome table of the ODD document, as Markdown (from ``sim.outcomes.OUTCOMES``)."""
     table = pd.DataFrame(
         [
             {"name": name, "group": o.group, "unit": o.unit, "description": o.description}

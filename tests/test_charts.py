@@ -21,7 +21,7 @@ from sim.analysis.summary import over_time
 from sim.cli.app import app
 from sim.experiments.experiment import child_seeds
 from sim.experiments.runners import SequentialBackend, run_replications
-from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.plots.compare import (
     comparison_group_figure,
     differences_figure,

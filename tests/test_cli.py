@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from sim.analysis.summary import interval, over_time, summary_table
 from sim.cli.app import app
 from sim.experiments.experiment import run
-from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.plots.model import MODEL_CHARTS
 from sim.plots.over_time import plot_over_time
 from sim.scenario.params import parameter_table

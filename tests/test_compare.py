@@ -17,7 +17,7 @@ from sim.analysis.compare import paired_differences
 from sim.cli.app import app
 from sim.cli.compare import unique_labels
 from sim.experiments.experiment import child_seeds
-from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.plots.compare import plot_differences, plot_scenarios_over_time, scenario_stats
 from sim.scenario.schema import load_scenario
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim import odd
-from sim.model.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES
 from sim.scenario.params import parameter_table
 
 ROOT = Path(__file__).resolve().parents[1]

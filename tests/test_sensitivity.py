@@ -19,9 +19,9 @@ from sim.analysis.sensitivity import (
     sobol_indices,
     split_column,
 )
-from sim.experiments.sweep import Factor, make_design
+from sim.experiments.sweep import Parameter, make_design
 
-FACTORS = [Factor(f"x{i}", "float", low=-math.pi, high=math.pi) for i in (1, 2, 3)]
+FACTORS = [Parameter(f"x{i}", "float", low=-math.pi, high=math.pi) for i in (1, 2, 3)]
 A, B = 7.0, 0.1  # Ishigami's constants, as SALib's Ishigami.evaluate uses them
 
 

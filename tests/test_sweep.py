@@ -25,7 +25,7 @@ from sim.experiments import sweep as sweep_mod
 from sim.experiments.runners import ProcessPoolBackend, SequentialBackend
 from sim.experiments.sweep import (
     ID_COLUMNS,
-    Factor,
+    Parameter,
     SweepError,
     make_design,
     plan_sweep,
@@ -187,9 +187,9 @@ def test_parse_param():
 
 # --- designs ------------------------------------------------------------------------------
 
-RANGE = Factor("freight.logit_scale", "float", low=300.0, high=900.0)
-INT = Factor("run.steps", "int", low=4.0, high=8.0)
-CHOICE = Factor("policy.subsidy.basis", "choice", values=("per_train", "per_container"))
+RANGE = Parameter("freight.logit_scale", "float", low=300.0, high=900.0)
+INT = Parameter("run.steps", "int", low=4.0, high=8.0)
+CHOICE = Parameter("policy.subsidy.basis", "choice", values=("per_train", "per_container"))
 
 
 def check_bounds(table: pd.DataFrame) -> None:
@@ -220,7 +220,7 @@ def test_random_and_lhs_designs_have_n_points_within_bounds(method):
 
 def test_lhs_design_hits_every_stratum_once():
     design = make_design(
-        [RANGE, Factor("x", "float", low=0.0, high=1.0)], "lhs", samples=20, seed=2
+        [RANGE, Parameter("x", "float", low=0.0, high=1.0)], "lhs", samples=20, seed=2
     )
     for j, (low, high) in enumerate(design.problem["bounds"]):
         strata = np.floor((design.sample[:, j] - low) / (high - low) * 20)

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim import data
+from sim.scenario.parameters import Parameter
 from sim.scenario.schema import SECTORS, Scenario, assign_path, dump_scenario, set_path, validate
 
 # ---------------------------------------------------------------------------------------
@@ -778,8 +779,7 @@ VALUE_OF_TIME_REFERENCE = {
 VALUE_OF_TIME = "freight.sectors.*.value_of_time"
 
 
-@dataclass(frozen=True)
-class FreeParameter:
+def free(path: str, low: float, high: float, *, log: bool = False, meaning: str = "") -> Parameter:
     """A parameter the search moves, over ``low``..``high`` (log-uniform when ``log``).
 
     The path ``freight.sectors.*.rail_eligible`` is one factor that scales every sector's
@@ -787,48 +787,33 @@ class FreeParameter:
     ``freight.sectors.*.value_of_time`` scales every sector's reference value of time
     (:data:`VALUE_OF_TIME_REFERENCE`).
     """
-
-    path: str
-    low: float
-    high: float
-    log: bool = False
-    meaning: str = ""
-
-    def value(self, u: float) -> float:
-        """The parameter's value at ``u`` in [0, 1]."""
-        if self.log:
-            return float(
-                math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
-            )
-        return float(self.low + u * (self.high - self.low))
+    return Parameter(path, "float", low, high, log=log, role="calibrated", meaning=meaning)
 
 
-SPACE: tuple[FreeParameter, ...] = (
+SPACE: tuple[Parameter, ...] = (
     # cost responses
-    FreeParameter(
-        "freight.export_elasticity", 0.3, 3.0, log=True, meaning="export response to cost"
-    ),
-    FreeParameter("freight.density_premium", 0.2, 2.0, meaning="cost response to frequency"),
-    FreeParameter("freight.congestion", 0.0, 2.0, meaning="cost response to overload"),
-    FreeParameter(VALUE_OF_TIME, 0.15, 1.5, log=True, meaning="values of time (factor)"),
+    free("freight.export_elasticity", 0.3, 3.0, log=True, meaning="export response to cost"),
+    free("freight.density_premium", 0.2, 2.0, meaning="cost response to frequency"),
+    free("freight.congestion", 0.0, 2.0, meaning="cost response to overload"),
+    free(VALUE_OF_TIME, 0.15, 1.5, log=True, meaning="values of time (factor)"),
     # logit scale and stickiness
-    FreeParameter("freight.logit_scale", 200.0, 4000.0, log=True, meaning="logit scale"),
-    FreeParameter("freight.contract_length", 1.0, 16.0, log=True, meaning="contract length"),
+    free("freight.logit_scale", 200.0, 4000.0, log=True, meaning="logit scale"),
+    free("freight.contract_length", 1.0, 16.0, log=True, meaning="contract length"),
     # weight of relative standing and train targets
-    FreeParameter("strategy.rank_weight", 0.0, 1500.0, meaning="weight of relative standing"),
-    FreeParameter("strategy.train_value", 0.0, 50000.0, meaning="weight of train targets"),
-    FreeParameter("freight.min_trains", 1.0, 13.0, meaning="scheduled trains of a platform"),
-    FreeParameter("freight.initial_capacity", 20.0, 200.0, log=True, meaning="terminal size"),
-    FreeParameter("freight.expand_share", 0.25, 2.0, meaning="capacity expansion"),
+    free("strategy.rank_weight", 0.0, 1500.0, meaning="weight of relative standing"),
+    free("strategy.train_value", 0.0, 50000.0, meaning="weight of train targets"),
+    free("freight.min_trains", 1.0, 13.0, meaning="scheduled trains of a platform"),
+    free("freight.initial_capacity", 20.0, 200.0, log=True, meaning="terminal size"),
+    free("freight.expand_share", 0.25, 2.0, meaning="capacity expansion"),
     # herding, entry and learning
-    FreeParameter("strategy.herding", 0.02, 0.6, log=True, meaning="herding"),
-    FreeParameter("strategy.entry", 0.0, 0.03, meaning="entry on unused corridors"),
-    FreeParameter("strategy.subsidy_step", 0.005, 0.08, log=True, meaning="learning rate"),
-    FreeParameter("strategy.imitation", 0.02, 0.5, log=True, meaning="imitation"),
+    free("strategy.herding", 0.02, 0.6, log=True, meaning="herding"),
+    free("strategy.entry", 0.0, 0.03, meaning="entry on unused corridors"),
+    free("strategy.subsidy_step", 0.005, 0.08, log=True, meaning="learning rate"),
+    free("strategy.imitation", 0.02, 0.5, log=True, meaning="imitation"),
     # demand, rail-eligible share, scale
-    FreeParameter("partners.demand_growth", 0.0, 0.10, meaning="demand growth"),
-    FreeParameter(RAIL_ELIGIBLE, 0.2, 3.0, log=True, meaning="rail-eligible share (factor)"),
-    FreeParameter("freight.total_exports", 5e4, 4e6, log=True, meaning="scale"),
+    free("partners.demand_growth", 0.0, 0.10, meaning="demand growth"),
+    free(RAIL_ELIGIBLE, 0.2, 3.0, log=True, meaning="rail-eligible share (factor)"),
+    free("freight.total_exports", 5e4, 4e6, log=True, meaning="scale"),
 )
 
 
@@ -893,7 +878,7 @@ def evaluate(task: EvalTask) -> tuple[int, pd.DataFrame]:
 class CalibrationResult:
     """What a search found: every point evaluated and the best one."""
 
-    space: tuple[FreeParameter, ...]
+    space: tuple[Parameter, ...]
     evaluations: pd.DataFrame  # one row per point: stage, parameters, loss, mean patterns
     best: dict[str, float]
     best_loss: float
@@ -920,7 +905,7 @@ def _lhs(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
 def calibrate(
     scenario: Scenario,
     *,
-    space: Sequence[FreeParameter] = SPACE,
+    space: Sequence[Parameter] = SPACE,
     points: int = 320,
     rounds: int = 3,
     round_points: int = 50,
@@ -959,7 +944,9 @@ def calibrate(
         start = len(records)
         tasks = []
         for k, u in enumerate(units):
-            params = rounded({fp.path: fp.value(float(x)) for fp, x in zip(space, u, strict=True)})
+            params = rounded(
+                {fp.path: fp.from_unit(float(x)) for fp, x in zip(space, u, strict=True)}
+            )
             tasks.append(EvalTask(start + k, apply_parameters(base, params), tuple(run_seeds)))
             records.append({"point": start + k, "stage": stage, **params, "_u": u})
         results = {}

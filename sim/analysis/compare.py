@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.model.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES
 
 Window = Literal["final", "run"] | tuple[int, int]
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.model.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES
 
 ID_COLUMNS = ("replication", "seed", "step")
 STATS = ("mean", "std", "low", "high", "n")

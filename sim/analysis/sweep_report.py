@@ -24,7 +24,7 @@ from sim.experiments.sweep import (
     read_manifest,
     read_results,
 )
-from sim.model.outcomes import KEY_OUTCOMES
+from sim.outcomes import KEY_OUTCOMES
 
 REPORT = "report"
 HEATMAP_OUTCOME = "welfare_total"

@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.cli.common import DEFAULT_SEED, fail, fmt, prepare_out_dir, wide_console
-from sim.model.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.scenario.schema import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:

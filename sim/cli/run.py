@@ -123,7 +123,7 @@ def run(
 
 def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, seed: int) -> Table:
     """A table of the key outcomes: final-step mean and interval, and whole-run mean."""
-    from sim.model.outcomes import KEY_OUTCOMES
+    from sim.outcomes import KEY_OUTCOMES
 
     table = Table(
         title=f"{s.name}: key outcomes, {replications} replications, seed {seed}",

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import difflib
 import hashlib
 import json
 import math
@@ -41,20 +40,18 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from itertools import product
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import annotated_types as at
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 
 import sim
-from sim.model.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES
+from sim.scenario.parameters import Parameter, parameter_for
 from sim.scenario.schema import (
     Scenario,
     SweepParam,
     dump_scenario,
-    get_path,
     set_path,
     validate,
 )
@@ -79,185 +76,9 @@ ID_COLUMNS = ("run_id", "point", "replication", "seed")
 RUN_COLUMNS = ("status", "error", "wall_seconds")
 VERSIONED = ("mesa", "numpy", "pandas", "pydantic", "pyarrow", "SALib", "scipy", "dask")
 
-Kind = Literal["float", "int", "bool", "choice"]
-
 
 class SweepError(Exception):
     """A sweep that cannot be run or resumed, with a message meant for the user."""
-
-
-# ---------------------------------------------------------------------------------------
-# Swept parameters ("factors"): kind, bounds, and the checks of the [sweep] table
-
-
-@dataclass(frozen=True)
-class Factor:
-    """A swept parameter: its dotted path, kind, and range or list of values."""
-
-    path: str
-    kind: Kind
-    low: float | None = None
-    high: float | None = None
-    values: tuple[Any, ...] | None = None
-
-    def bounds(self) -> list[float]:
-        """The factor's range in the sampler's units (see the module docstring)."""
-        if self.values is not None:
-            return [0.0, float(len(self.values))]
-        assert self.low is not None and self.high is not None
-        if self.kind == "int":
-            return [self.low - 0.5, self.high + 0.5]
-        return [self.low, self.high]
-
-    def value(self, x: float) -> Any:
-        """The parameter value run for the sampled number ``x``."""
-        if self.values is not None:
-            return self.values[min(max(math.floor(x), 0), len(self.values) - 1)]
-        if self.kind == "int":
-            assert self.low is not None and self.high is not None
-            return int(min(max(round(x), self.low), self.high))
-        return float(x)
-
-    def levels(self, n: int) -> list[Any]:
-        """The values a full grid takes: ``n`` evenly spaced over a range, or the list."""
-        if self.values is not None:
-            return list(self.values)
-        grid = np.linspace(self.low, self.high, n)
-        if self.kind == "int":
-            return sorted({int(round(v)) for v in grid})
-        return [float(v) for v in grid]
-
-    def spec(self) -> dict[str, Any]:
-        """The factor as written to the manifest."""
-        if self.values is not None:
-            return {"kind": self.kind, "values": list(self.values)}
-        return {"kind": self.kind, "low": self.low, "high": self.high}
-
-
-def _limits(metadata: Sequence[Any]) -> tuple[float, bool, float, bool]:
-    """``(low, low_open, high, high_open)`` of a field's bounds (infinite if none)."""
-    low, low_open, high, high_open = -math.inf, True, math.inf, True
-    for m in metadata:
-        if isinstance(m, at.Ge):
-            low, low_open = float(m.ge), False
-        elif isinstance(m, at.Gt):
-            low, low_open = float(m.gt), True
-        elif isinstance(m, at.Le):
-            high, high_open = float(m.le), False
-        elif isinstance(m, at.Lt):
-            high, high_open = float(m.lt), True
-    return low, low_open, high, high_open
-
-
-def _closest(name: str, candidates: Sequence[str]) -> str:
-    hint = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
-    return f" Did you mean '{hint[0]}'?" if hint else ""
-
-
-def _kind(annotation: Any) -> tuple[Kind, tuple[Any, ...]]:
-    """The kind of a sweepable field and its choices; ValueError if it cannot be swept."""
-    import typing
-
-    from sim.scenario.params import type_name
-
-    if annotation is bool:
-        return "bool", (True, False)
-    if annotation is int:
-        return "int", ()
-    if annotation is float:
-        return "float", ()
-    if typing.get_origin(annotation) is typing.Literal:
-        return "choice", typing.get_args(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        raise ValueError("is a table of parameters, not a parameter")
-    raise ValueError(
-        f"a {type_name(annotation)} parameter cannot be swept (only numbers, booleans and"
-        " choices can)"
-    )
-
-
-def factor_for(s: Scenario, path: str, param: SweepParam) -> Factor:
-    """Check a swept parameter against the schema and return it as a :class:`Factor`.
-
-    Raises:
-        ValueError: Unknown path, a leaf that cannot be swept, a range on a boolean or
-            choice, values of the wrong type, or a range or value outside the
-            parameter's allowed range; the message names the allowed values.
-    """
-    from sim.scenario.params import bounds
-
-    try:
-        get_path(s, path)
-    except KeyError as err:
-        raise ValueError(err.args[0]) from None
-    head, _, last = path.rpartition(".")
-    parent = get_path(s, head) if head else s
-    if not isinstance(parent, BaseModel):
-        raise ValueError("is a table of parameters, not a parameter")
-    info = type(parent).model_fields[last]
-    kind, choices = _kind(info.annotation)
-    low, low_open, high, high_open = _limits(info.metadata)
-    allowed = bounds(info.metadata) or "(-inf, inf)"
-
-    def inside(x: float) -> bool:
-        above = x > low if low_open else x >= low
-        below = x < high if high_open else x <= high
-        return above and below
-
-    if param.values is None:
-        assert param.low is not None and param.high is not None
-        if kind in ("bool", "choice"):
-            example = ", ".join(json.dumps(c) for c in choices)
-            raise ValueError(
-                f"a {kind} parameter takes a list of values ([{example}]), not a range"
-            )
-        if kind == "int" and not (param.low.is_integer() and param.high.is_integer()):
-            raise ValueError(
-                f"an integer parameter needs whole-number bounds (got {param.low:g}:{param.high:g})"
-            )
-        if not (inside(param.low) and inside(param.high)):
-            raise ValueError(
-                f"range {param.low:g}:{param.high:g} goes outside the allowed range {allowed}"
-            )
-        return Factor(path, kind, low=param.low, high=param.high)
-
-    values: list[Any] = []
-    for v in param.values:
-        if kind in ("float", "int"):
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ValueError(f"value {v!r} is not a number")
-            if kind == "int" and not float(v).is_integer():
-                raise ValueError(f"value {v!r} is not a whole number (an integer parameter)")
-            if not (math.isfinite(v) and inside(v)):
-                raise ValueError(f"value {v!r} is outside the allowed range {allowed}")
-            values.append(int(v) if kind == "int" else float(v))
-        elif kind == "bool":
-            if not isinstance(v, bool):
-                raise ValueError(f"value {v!r} is not true or false")
-            values.append(v)
-        else:
-            if v not in choices:
-                names = ", ".join(map(str, choices))
-                raise ValueError(f"value {v!r} is not one of: {names}")
-            values.append(v)
-    repeated = sorted({repr(v) for v in values if values.count(v) > 1})
-    if repeated:
-        raise ValueError(f"values repeat: {', '.join(repeated)}")
-    return Factor(path, kind, values=tuple(values))
-
-
-def check_sweep(s: Scenario) -> list[str]:
-    """A message for every problem of ``s.sweep`` that needs the scenario to see."""
-    problems = []
-    for path, param in s.sweep.params.items():
-        try:
-            factor_for(s, path, param)
-        except ValueError as err:
-            problems.append(f"sweep.params.{path}: {err}")
-    for name in s.sweep.outcomes:
-        if name not in OUTCOMES:
-            problems.append(f"sweep.outcomes: unknown outcome '{name}'.{_closest(name, OUTCOMES)}")
-    return problems
 
 
 # ---------------------------------------------------------------------------------------
@@ -285,7 +106,7 @@ class Design:
         return len(self.table)
 
 
-def salib_problem(factors: Sequence[Factor]) -> dict[str, Any]:
+def salib_problem(factors: Sequence[Parameter]) -> dict[str, Any]:
     """The SALib problem dict of ``factors`` (bounds in the sampler's units)."""
     return {
         "num_vars": len(factors),
@@ -306,7 +127,7 @@ def run_seed(seed: int, point: int, replication: int) -> int:
 
 
 def make_design(
-    factors: Sequence[Factor],
+    factors: Sequence[Parameter],
     method: str,
     *,
     samples: int | None = None,
@@ -358,12 +179,12 @@ def make_design(
     return Design(_typed(table, factors), x, problem)
 
 
-def _typed(table: pd.DataFrame, factors: Sequence[Factor]) -> pd.DataFrame:
+def _typed(table: pd.DataFrame, factors: Sequence[Parameter]) -> pd.DataFrame:
     dtypes = {"float": "float64", "int": "int64", "bool": "bool", "choice": "object"}
     return table.astype({f.path: dtypes[f.kind] for f in factors})
 
 
-def read_design(path: Path, s: Scenario) -> tuple[list[Factor], Design]:
+def read_design(path: Path, s: Scenario) -> tuple[list[Parameter], Design]:
     """Read design points from a CSV: one column per parameter path, one row per point.
 
     A ``point`` column, if present, is ignored: points are numbered in file order.
@@ -388,7 +209,7 @@ def read_design(path: Path, s: Scenario) -> tuple[list[Factor], Design]:
             continue
         unique = list(dict.fromkeys(cells.tolist()))
         try:
-            factors.append(factor_for(s, column, SweepParam(values=unique)))
+            factors.append(parameter_for(s, column, SweepParam(values=unique)))
         except ValueError as err:
             problems.append(f"column '{column}': {err}")
     if problems:
@@ -421,7 +242,7 @@ class SweepPlan:
     """Everything a sweep runs: the scenario, factors, design, replications and seeds."""
 
     scenario: Scenario
-    factors: tuple[Factor, ...]
+    factors: tuple[Parameter, ...]
     design: Design
     replications: int
     seed: int
@@ -504,7 +325,7 @@ def plan_sweep(s: Scenario, *, seed: int, design_dir: Path | None = None) -> Swe
                 "no parameters to sweep: give --param PATH=LO:HI or PATH=[v1,v2,...],"
                 " or a [sweep.params] table in the scenario"
             )
-        factors = [factor_for(s, p, param) for p, param in sw.params.items()]
+        factors = [parameter_for(s, p, param) for p, param in sw.params.items()]
         design = make_design(
             factors,
             sw.method,

@@ -14,8 +14,8 @@ import numpy as np
 from sim import data
 from sim.model import mechanisms as mech
 from sim.model.agents import Enterprise, Lender, PartnerCountry, Platform, Province
+from sim.model.collect import collect_step
 from sim.model.firms import Draws, Firms, StepFlows
-from sim.model.outcomes import collect_step
 from sim.scenario.schema import SECTORS, Scenario, assign_path
 
 

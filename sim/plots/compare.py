@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.summary import summarize
 from sim.experiments.store import write_file
-from sim.model.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES
 from sim.plots.over_time import GROUP_TITLES, LINE_COLORS, STEP_LABEL, groups
 
 BASE_COLOR = "#000000"

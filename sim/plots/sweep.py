@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.model.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES
 from sim.plots.over_time import OKABE_ITO
 
 STAT_LABELS = {"final": "mean of the last 4 steps", "mean": "mean over all steps", "": ""}

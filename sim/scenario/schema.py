@@ -790,7 +790,7 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _check_sweep(self) -> Scenario:
-        from sim.experiments.sweep import check_sweep  # sim.experiments.sweep imports this module
+        from sim.scenario.parameters import check_sweep  # it imports this module
 
         problems = check_sweep(self)
         if problems:

@@ -1,13 +1,11 @@
-"""What is recorded each step, with units: one row per step (and replication).
+"""What is recorded each step: one row of outcomes, one row per province and per platform.
 
-``OUTCOMES`` is the single documented list of scalar outcomes (name -> group, unit,
-description); ``collect_step`` appends one row of them, plus one row per province and
-per platform, to the model's records.
+The outcomes, their units and meanings are declared in :mod:`sim.outcomes`;
+:func:`collect_step` appends this step's values to the model's records.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,125 +15,7 @@ from sim.model import mechanisms as mech
 if TYPE_CHECKING:
     from sim.model.model import BRIModel
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """A recorded outcome: its chart group, unit and meaning."""
-
-    group: str
-    unit: str
-    description: str
-
-
-def _o(group: str, unit: str, description: str) -> Outcome:
-    return Outcome(group, unit, description)
-
-
-OUTCOMES: dict[str, Outcome] = {
-    # platforms and freight
-    "rail_volume": _o("platforms", "FEU per quarter", "Containers shipped by rail."),
-    "sea_volume": _o("platforms", "FEU per quarter", "Containers shipped by sea."),
-    "rail_share": _o("platforms", "share", "Rail's share of exported containers."),
-    "rail_volume_europe": _o(
-        "platforms", "FEU per quarter", "Containers shipped by rail to European partners."
-    ),
-    "rail_value_share_europe": _o(
-        "platforms", "share", "Rail's share of the value of exports to European partners."
-    ),
-    "trains": _o("platforms", "trains per quarter", "Trains run by all platforms."),
-    "active_platforms": _o("platforms", "count", "Platforms running."),
-    "member_active_platforms": _o(
-        "platforms", "count", "Platforms of coordination members running."
-    ),
-    "mean_load_factor": _o("platforms", "share", "Loaded containers over slots run, all trains."),
-    "idle_capacity": _o("platforms", "share", "Terminal capacity not used by trains run."),
-    "capacity": _o("platforms", "trains per quarter", "Terminal capacity of running platforms."),
-    "hhi": _o("platforms", "index 0-1", "Herfindahl index of platforms' shares of rail volume."),
-    "top5_share": _o("platforms", "share", "Share of trains run by the five busiest platforms."),
-    "sichuan_share": _o("platforms", "share", "Sichuan's platforms' share of rail volume."),
-    "member_designated_share": _o(
-        "platforms", "share", "Share of members' rail freight on designated hubs."
-    ),
-    "designated_volume": _o(
-        "platforms", "FEU per quarter", "Rail freight through the hubs listed for designation."
-    ),
-    "member_leakage": _o(
-        "platforms", "share", "Share of members' rail freight through non-member platforms."
-    ),
-    "subsidy": _o("platforms", "USD mn per quarter", "Subsidies paid to platforms."),
-    "subsidy_per_feu": _o("platforms", "USD per FEU", "Subsidy per loaded container."),
-    "member_subsidy_per_feu": _o(
-        "platforms", "USD per FEU", "Subsidy per loaded container on members' platforms."
-    ),
-    "mean_subsidy_rate": _o(
-        "platforms", "share of cost", "Volume-weighted subsidy rate of running platforms."
-    ),
-    "rail_price": _o("platforms", "USD per FEU", "Volume-weighted price shippers pay by rail."),
-    # trade
-    "exports": _o("trade", "FEU per quarter", "Exports of all enterprises."),
-    "export_value": _o("trade", "USD mn per quarter", "Value of exports."),
-    "sichuan_export_share": _o("trade", "share", "Sichuan enterprises' share of export value."),
-    "facilitated_exports": _o(
-        "trade", "FEU per quarter", "Exports to partners with facilitated trade."
-    ),
-    "export_gini": _o("trade", "index 0-1", "Gini coefficient of export value across provinces."),
-    "partners_in_crisis": _o("trade", "count", "Partner countries in crisis."),
-    # finance
-    "going_abroad": _o("finance", "firms per quarter", "Enterprises seeking a project loan."),
-    "financing_demand": _o("finance", "USD mn per quarter", "Loans asked for."),
-    "approved": _o("finance", "loans per quarter", "Loans approved."),
-    "approval_rate": _o("finance", "share", "Approved over applications (0 when none)."),
-    "projects_active": _o("finance", "count", "Projects abroad running."),
-    "projects_pending": _o("finance", "count", "Approved loans waiting to start."),
-    "defaults": _o("finance", "count per quarter", "Projects that failed with a loan."),
-    "lender_losses": _o("finance", "USD mn per quarter", "Lender's losses after insurance."),
-    "insurance_payouts": _o("finance", "USD mn per quarter", "Insurance claims paid."),
-    "exits": _o("finance", "firms per quarter", "Enterprises that ran out of cash and exited."),
-    "overseas_assets": _o("finance", "USD mn", "Overseas assets held by enterprises."),
-    # innovation
-    "innovation_index": _o("innovation", "index", "Mean innovation stock over provinces."),
-    "innovation_cv": _o(
-        "innovation", "ratio", "Coefficient of variation of innovation stocks over provinces."
-    ),
-    "group_innovation_gap": _o(
-        "innovation",
-        "ratio",
-        "(max - min) / mean innovation stock in the sharing group (0 without a group).",
-    ),
-    "mean_productivity": _o("innovation", "index", "Mean enterprise productivity."),
-    # welfare
-    "welfare_shipper_surplus": _o(
-        "welfare", "USD mn per quarter", "Shippers' gain over a sea-only world (logit log-sum)."
-    ),
-    "welfare_platform_surplus": _o(
-        "welfare", "USD mn per quarter", "Platforms' revenue plus subsidy minus train costs."
-    ),
-    "welfare_subsidies": _o("welfare", "USD mn per quarter", "Subsidies paid (a cost)."),
-    "welfare_fixed_costs": _o("welfare", "USD mn per quarter", "Terminal fixed costs."),
-    "welfare_default_losses": _o("welfare", "USD mn per quarter", "Lender losses (a cost)."),
-    "welfare_insurance_payouts": _o("welfare", "USD mn per quarter", "Insurance payouts."),
-    "welfare_total": _o(
-        "welfare",
-        "USD mn per quarter",
-        "Shipper surplus + platform surplus - subsidies - fixed costs - default losses"
-        " - insurance payouts.",
-    ),
-}
-
 EUROPE = ("Western Europe", "Eastern Europe")  # regions of the China-EU trade pattern
-
-KEY_OUTCOMES = (
-    "rail_volume",
-    "active_platforms",
-    "mean_load_factor",
-    "subsidy_per_feu",
-    "hhi",
-    "approval_rate",
-    "projects_active",
-    "defaults",
-    "innovation_index",
-    "welfare_total",
-)
 
 
 def _gap(stocks: list[float]) -> float:
@@ -293,27 +173,3 @@ def collect_step(m: BRIModel) -> None:
                 "subsidy": pl.subsidy / 1e6,
             }
         )
-
-
-PROVINCE_COLUMNS = {
-    "subsidy_rate": ("share of cost", "Subsidy rate the province pays."),
-    "markup": ("share", "Train target: trains run beyond those the cargo fills."),
-    "open_platforms": ("count", "Platforms running."),
-    "credited_trains": ("trains per quarter", "Trains (or loaded train-equivalents) credited."),
-    "credited_volume": ("FEU per quarter", "Rail freight credited to the province."),
-    "subsidy_paid": ("USD mn per quarter", "Subsidy the province pays."),
-    "fixed_paid": ("USD mn per quarter", "Fixed cost of its platforms."),
-    "export_value": ("USD mn per quarter", "Its enterprises' exports."),
-    "innovation": ("index", "Innovation stock."),
-    "objective": ("USD mn per quarter", "The province's objective (political value)."),
-}
-
-PLATFORM_COLUMNS = {
-    "volume": ("FEU per quarter", "Loaded containers."),
-    "trains": ("trains per quarter", "Trains run."),
-    "load_factor": ("share", "Loaded containers over slots."),
-    "capacity": ("trains per quarter", "Terminal capacity."),
-    "subsidy_rate": ("share of cost", "Subsidy rate."),
-    "unit_cost": ("USD per FEU", "Quoted cost per container before subsidy."),
-    "subsidy": ("USD mn per quarter", "Subsidy received."),
-}
