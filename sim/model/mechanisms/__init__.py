@@ -1,0 +1,83 @@
+"""The model's rules as pure functions over arrays, one module per topic.
+
+Each function states one rule of the ODD document's submodels. The model calls them in
+bulk over all enterprises, platforms or provinces; the per-agent reference, the agents'
+own methods and the tests call them on single cases (scalars in, 0-d arrays out). Nothing
+here draws random numbers: draws are passed in, so the fast path and the reference
+consume the same ones.
+
+- :mod:`~sim.model.mechanisms.geography`: distances;
+- :mod:`~sim.model.mechanisms.platforms`: mechanism 3, cost, trains, prices, accounts;
+- :mod:`~sim.model.mechanisms.choice`: mechanism 4, hub choice and exports;
+- :mod:`~sim.model.mechanisms.provinces`: mechanisms 5 and 6, objective, learning, credit;
+- :mod:`~sim.model.mechanisms.finance`: mechanism 7, the lender;
+- :mod:`~sim.model.mechanisms.innovation`: mechanism 8;
+- :mod:`~sim.model.mechanisms.indicators`: inequality and concentration of outcomes.
+"""
+
+from sim.model.mechanisms.choice import (
+    choice_probabilities,
+    export_volume,
+    inclusive_value,
+    logit,
+    pick,
+    receivables_factor,
+)
+from sim.model.mechanisms.finance import lender_eligible, ration
+from sim.model.mechanisms.geography import EARTH_RADIUS_KM, haversine_km
+from sim.model.mechanisms.indicators import gini, herfindahl
+from sim.model.mechanisms.innovation import innovation_growth
+from sim.model.mechanisms.platforms import (
+    Accounts,
+    cost_per_feu,
+    deficit_cover,
+    load_factor,
+    platform_accounts,
+    platform_cost,
+    platform_trains,
+    posted_price,
+    smoothed_volume,
+    trains_run,
+)
+from sim.model.mechanisms.provinces import (
+    credit_shares,
+    entry_probability,
+    imitate,
+    lever_step,
+    platform_output,
+    province_objective,
+    turn_if_worse,
+)
+
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "Accounts",
+    "choice_probabilities",
+    "cost_per_feu",
+    "credit_shares",
+    "deficit_cover",
+    "entry_probability",
+    "export_volume",
+    "gini",
+    "haversine_km",
+    "herfindahl",
+    "imitate",
+    "inclusive_value",
+    "innovation_growth",
+    "lender_eligible",
+    "lever_step",
+    "load_factor",
+    "logit",
+    "pick",
+    "platform_accounts",
+    "platform_cost",
+    "platform_output",
+    "platform_trains",
+    "posted_price",
+    "province_objective",
+    "ration",
+    "receivables_factor",
+    "smoothed_volume",
+    "trains_run",
+    "turn_if_worse",
+]

@@ -1,0 +1,41 @@
+"""Mechanism 7: the lender's eligibility rule and the rationing of its capacity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def lender_eligible(loan, collateral, ratio, pd, lgd, cover, appetite, cash, equity):
+    """Whether the lender will lend: collateral covers the loan, risk is within appetite.
+
+    Approve when ``collateral >= ratio * loan``, the expected loss rate after insurance
+    ``pd * lgd * (1 - cover) <= appetite``, and the firm can pay its equity share.
+    """
+    covered = np.asarray(collateral) >= np.asarray(ratio) * np.asarray(loan)
+    risk_ok = np.asarray(pd) * lgd * (1.0 - cover) <= appetite
+    return covered & risk_ok & (np.asarray(cash) >= np.asarray(equity))
+
+
+def ration(amounts, eligible, priority, capacity):
+    """Approve eligible requests in priority order (lowest first) while capacity lasts.
+
+    A request that does not fit in what is left is skipped; smaller later ones may fit.
+    Returns a boolean mask of approved requests.
+    """
+    amounts = np.asarray(amounts, dtype=float)
+    approved = np.zeros(amounts.shape, dtype=bool)
+    idx = np.flatnonzero(eligible)
+    if idx.size == 0 or capacity <= 0:
+        return approved
+    order = idx[np.argsort(np.asarray(priority)[idx], kind="stable")]
+    cum = np.cumsum(amounts[order])
+    fits = cum <= capacity
+    approved[order[fits]] = True
+    # after the first miss, greedily try the rest one by one (few, rarely reached)
+    if not fits.all():
+        left = capacity - amounts[order[fits]].sum()
+        for i in order[~fits]:
+            if amounts[i] <= left:
+                approved[i] = True
+                left -= amounts[i]
+    return approved
