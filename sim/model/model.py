@@ -341,19 +341,20 @@ class BRIModel(mesa.Model):
     def posted_prices(self) -> np.ndarray:
         """Price per FEU shippers pay at each platform: quoted cost less subsidy.
 
-        :meth:`Platform.posted_cost <sim.model.agents.Platform.posted_cost>` for all platforms
-        at once; each platform keeps its quoted ``unit_cost``.
+        :func:`~sim.model.mechanisms.posted_price` for all platforms at once (per platform:
+        :meth:`Platform.posted_cost <sim.model.agents.Platform.posted_cost>`); each
+        platform keeps its quoted ``unit_cost``.
         """
-        f = self.p.freight
         pls = self.platforms
-        unit = mech.platform_cost(
-            np.array([pl.smoothed_volume for pl in pls]) / f.train_slots,
-            np.array([pl.capacity for pl in pls]),
-            f,
+        unit, price = mech.posted_price(
+            [pl.smoothed_volume for pl in pls],
+            [pl.capacity for pl in pls],
+            [pl.subsidy_rate for pl in pls],
+            self.p.freight,
         )
         for pl, u in zip(pls, unit.tolist(), strict=True):
             pl.unit_cost = u
-        return unit * (1.0 - np.array([pl.subsidy_rate for pl in pls]))
+        return price
 
     def _reference_delivered(self, sea_cost: np.ndarray) -> np.ndarray:
         """Reference delivered price per FEU of each cell: goods plus base friction, by sea.
@@ -403,82 +404,108 @@ class BRIModel(mesa.Model):
             weights=firms.rail,
             minlength=len(self.provinces) * n_opt,
         ).reshape(len(self.provinces), n_opt)[:, : self.sea]
-        trains, full_train_cost = self.trains_and_costs(volume[: self.sea])
+        self.book_platforms(volume[: self.sea], weighted[: self.sea])
         for pl in self.platforms:
-            i = pl.index
-            pl.book(float(volume[i]), float(weighted[i]), trains[i], full_train_cost[i])
             pl.adjust_capacity(self.steps)
 
-    def trains_and_costs(self, volume: np.ndarray) -> tuple[list[float], list[float]]:
-        """Trains each platform runs for ``volume`` and target, and its full-train cost per FEU.
+    def book_platforms(self, volume: np.ndarray, haul_revenue: np.ndarray) -> None:
+        """Trains, accounts and smoothed cargo of all platforms at once; each receives its own.
 
-        :meth:`Platform.run_trains <sim.model.agents.Platform.run_trains>` for all platforms at
-        once, before each books its step.
+        :func:`~sim.model.mechanisms.platform_trains`,
+        :func:`~sim.model.mechanisms.platform_cost` and
+        :func:`~sim.model.mechanisms.platform_accounts` over arrays (per platform:
+        :meth:`Platform.run_trains <sim.model.agents.Platform.run_trains>`).
         """
         f = self.p.freight
+        sub = self.p.policy.subsidy
         pls = self.platforms
         capacity = np.array([pl.capacity for pl in pls])
-        target = np.array([pl.target for pl in pls])
-        is_open = np.array([pl.is_open for pl in pls])
-        empty_cap = self.p.policy.subsidy.empty_slot_cap
-        trains = np.where(
-            is_open,
-            mech.trains_run(volume, target, slots=f.train_slots, empty_slot_cap=empty_cap),
-            0.0,
+        trains = mech.platform_trains(
+            volume,
+            [pl.target for pl in pls],
+            [pl.is_open for pl in pls],
+            slots=f.train_slots,
+            empty_slot_cap=sub.empty_slot_cap,
         )
-        cost = mech.platform_cost(trains, capacity, f)
-        return trains.tolist(), cost.tolist()
+        accounts = mech.platform_accounts(
+            volume,
+            haul_revenue,
+            trains,
+            mech.platform_cost(trains, capacity, f),
+            np.array([pl.unit_cost for pl in pls]),
+            np.array([pl.subsidy_rate for pl in pls]),
+            capacity,
+            slots=f.train_slots,
+            per_train=sub.basis == "per_train",
+            fixed_cost=f.fixed_cost,
+            national_cap=sub.national_cap,
+        )
+        smoothed = mech.smoothed_volume(
+            volume, [pl.smoothed_volume for pl in pls], f.price_smoothing
+        )
+        columns = (volume, trains, *accounts, smoothed)
+        for pl, row in zip(pls, zip(*(c.tolist() for c in columns), strict=True), strict=True):
+            pl.receive(*row)
 
     # --- mechanism 5 and 6: who is credited and who pays ----------------------------------
 
     def credit_matrix(self) -> np.ndarray:
         """Share of each platform's output and subsidy credited to each province.
 
-        Uncoordinated: the owner. Pooling: a member hub's output is credited to the
-        members by the origin of its freight, for the pooled share.
+        :func:`~sim.model.mechanisms.credit_shares`: the owner, or under pooling the
+        members by the origin of a member hub's freight, for the pooled share.
         """
-        n_j, n_p = len(self.provinces), len(self.platforms)
-        credit = np.zeros((n_j, n_p))
-        credit[self.platform_owner, np.arange(n_p)] = 1.0
         pool = self.p.policy.coordination.pooling
-        if pool.enabled and pool.share > 0:
-            member = np.array([pr.member for pr in self.provinces])
-            member_hub = member[self.platform_owner]
-            origin = self.origin_volume[:, member_hub] * member[:, None]
-            total = origin.sum(axis=0)
-            has = total > 0
-            by_origin = np.divide(origin, total, out=np.zeros_like(origin), where=has)
-            own = credit[:, member_hub]
-            mixed = np.where(has, (1 - pool.share) * own + pool.share * by_origin, own)
-            credit[:, member_hub] = mixed
-        return credit
+        return mech.credit_shares(
+            self.platform_owner,
+            [pr.member for pr in self.provinces],
+            self.origin_volume,
+            pool.share if pool.enabled else 0.0,
+        )
 
     def settle_province_accounts(self) -> None:
-        """Credit output and charge fiscal cost to provinces, then score their objectives."""
+        """Credit output and charge fiscal cost to provinces, then score their objectives.
+
+        :func:`~sim.model.mechanisms.province_objective` over all provinces at once, and
+        over all platforms for their value to their owners (per province:
+        :meth:`Province.evaluate <sim.model.agents.Province.evaluate>`).
+        """
+        pls, prs = self.platforms, self.provinces
         credit = self.credit_matrix()
-        per_train = self.p.policy.subsidy.basis == "per_train"
-        slots = self.p.freight.train_slots
-        output = np.array([pl.trains if per_train else pl.volume / slots for pl in self.platforms])
-        volume = np.array([pl.volume for pl in self.platforms])
-        subsidy = np.array([pl.subsidy for pl in self.platforms])
-        deficit = np.array([pl.deficit_cover for pl in self.platforms])
+        output = mech.platform_output(
+            [pl.trains for pl in pls],
+            np.array([pl.volume for pl in pls]),
+            slots=self.p.freight.train_slots,
+            per_train=self.p.policy.subsidy.basis == "per_train",
+        )
+        volume = np.array([pl.volume for pl in pls])
+        subsidy = np.array([pl.subsidy for pl in pls])
+        deficit = np.array([pl.deficit_cover for pl in pls])
+        fixed = np.array([pl.fixed_cost for pl in pls])
         credited = credit @ output
         national = float(credited.sum())
-        fixed = np.array([pl.fixed_cost for pl in self.platforms])
-        st = self.p.strategy
-        values = (
-            (st.rank_weight * output / national if national > 0 else 0.0)
-            + (st.volume_value * volume + st.train_value * output) / 1e6
-            - st.fiscal_weight * (subsidy + fixed + deficit) / 1e6
-        )
-        for pr in self.provinces:
+        for pr in prs:
             j = pr.index
             pr.credited_trains = float(credited[j])
             pr.credited_volume = float(credit[j] @ volume)
             pr.subsidy_paid = float(credit[j] @ subsidy)
             pr.deficit_paid = float(credit[j] @ deficit)
             pr.fixed_paid = sum(pl.fixed_cost for pl in pr.platforms)
-            pr.evaluate(national)
+        st = self.p.strategy
+        objectives = mech.province_objective(
+            np.array([pr.credited_trains for pr in prs]),
+            np.array([pr.credited_volume for pr in prs]),
+            np.array([pr.subsidy_paid for pr in prs]),
+            np.array([pr.fixed_paid for pr in prs]),
+            np.array([pr.deficit_paid for pr in prs]),
+            national,
+            strategy=st,
+        )
+        values = mech.province_objective(
+            output, volume, subsidy, fixed, deficit, national, strategy=st
+        )
+        for pr, objective in zip(prs, objectives.tolist(), strict=True):
+            pr.receive_objective(objective)
             pr.review_platforms(values)
 
     # --- mechanism 7: finance ------------------------------------------------------------

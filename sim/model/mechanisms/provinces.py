@@ -18,16 +18,15 @@ def platform_output(trains, volume, *, slots, per_train):
 def province_objective(trains, volume, subsidy, fixed, deficit, national, *, strategy):
     """A province's score of a step: standing, volume and trains, minus felt fiscal cost.
 
-    ``rank_weight * trains / national + (volume_value * volume + train_value * trains)
-    / 1e6 - fiscal_weight * (subsidy + fixed + deficit) / 1e6`` (each term over 1e6
-    apart), with the standing term 0 when ``national`` (all credited output) is 0. The
-    same score values one platform's contribution to its owner.
+    ``rank_weight * trains / national + volume_value * volume / 1e6 + train_value *
+    trains / 1e6 - fiscal_weight * (subsidy + fixed + deficit) / 1e6``, with the standing
+    term 0 when ``national`` (all credited output) is 0. The same score values one
+    platform's contribution to its owner. Floats or arrays (operators only).
     """
     s = strategy
-    trains = np.asarray(trains, dtype=float)
-    share = trains / national if national > 0 else np.zeros_like(trains)
+    share = trains / national if national > 0 else trains * 0.0
     value = s.rank_weight * share + s.volume_value * volume / 1e6 + s.train_value * trains / 1e6
-    cost = s.fiscal_weight * (subsidy + fixed + np.asarray(deficit, dtype=float)) / 1e6
+    cost = s.fiscal_weight * (subsidy + fixed + deficit) / 1e6
     return value - cost
 
 
@@ -63,20 +62,19 @@ def turn_if_worse(direction, objective, previous):
     """Hill-climbing: a lever keeps its ``direction`` if the objective rose, turns if it fell.
 
     ``previous`` NaN (no score yet) keeps the direction; so does an unchanged objective.
+    Floats or arrays (operators only, so a single province pays no array overhead).
     """
-    worse = np.asarray(objective, dtype=float) < np.asarray(previous, dtype=float)
-    return np.where(worse, -np.asarray(direction, dtype=float), direction)
+    return direction * (1 - 2 * (objective < previous))
 
 
 def lever_step(value, direction, step, noise=None):
     """A hill-climbing move: ``value + (direction * step + noise)`` (no noise: ``+ d*step``)."""
-    move = direction * step if noise is None else direction * step + noise
-    return np.asarray(value, dtype=float) + move
+    return value + (direction * step if noise is None else direction * step + noise)
 
 
 def imitate(subsidy, leader_subsidy, rate):
     """Move ``rate`` of the way from ``subsidy`` towards the leader's subsidy."""
-    return np.asarray(subsidy, dtype=float) + rate * (leader_subsidy - np.asarray(subsidy))
+    return subsidy + rate * (leader_subsidy - subsidy)
 
 
 def entry_probability(others, n_provinces, *, entry, herding):
@@ -85,5 +83,4 @@ def entry_probability(others, n_provinces, *, entry, herding):
     ``share = others / max(n_provinces - 1, 1)`` is the share of the other provinces
     already running a platform on the corridor.
     """
-    share = np.asarray(others, dtype=float) / max(n_provinces - 1, 1)
-    return entry + herding * share
+    return entry + herding * (others / max(n_provinces - 1, 1))

@@ -1,0 +1,253 @@
+"""Rail platforms: a hub city on a corridor that runs trains for its owner (mechanism 3)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.model import mechanisms as mech
+
+if TYPE_CHECKING:
+    from sim.model.agents.province import Province
+    from sim.model.model import BRIModel
+
+
+class Platform(mesa.Agent):
+    """A rail platform (hub city and corridor): its owner decides, it runs trains (mech. 3)."""
+
+    def __init__(self, model: BRIModel, index, row, owner: Province):
+        super().__init__(model)
+        self.index = index
+        self.pid = row.platform
+        self.city = row.city
+        self.corridor = row.corridor
+        self.crossing = row.crossing
+        self.lon, self.lat = float(row.lon), float(row.lat)
+        self.owner = owner
+        owner.platforms.append(self)
+        self.is_open = False
+        self.closed_for_good = False
+        self.capacity = 0.0
+        self.pending: list[tuple[int, float]] = []  # (arrival step, capacity)
+        self.low_use = 0
+        self.losing = 0  # quarters in a row of negative value to the owner
+        self.wind_down = 0
+        self.deficit_cover = 0.0  # operating deficit the owner covered last step
+        self.unfunded = 0.0  # operating loss left to the operator last step
+        self.unfunded_quarters = 0
+        self.smoothed_volume = 0.0
+        self.volume = 0.0
+        self.trains = 0.0
+        self.unit_cost = model.p.freight.rail_cost
+        self.subsidy_rate = 0.0
+        self.target = 0.0
+        self.revenue = self.subsidy = self.variable_cost = self.fixed_cost = 0.0
+        if bool(row.initially_open):
+            self.open()
+
+    def open(self) -> None:
+        """Start running with the initial terminal capacity."""
+        self.is_open = True
+        self.capacity = self.model.p.freight.initial_capacity
+        self.low_use = 0
+        self.losing = 0
+        self.unfunded = 0.0
+        self.unfunded_quarters = 0
+
+    def close(self) -> None:
+        """Stop running; shippers must re-choose."""
+        self.is_open = False
+        self.capacity = 0.0
+        self.pending.clear()
+        self.smoothed_volume = 0.0
+
+    @property
+    def designated(self) -> bool:
+        """Whether the coordination body designated this platform as a hub."""
+        hubs = self.model.p.policy.coordination.designated_hubs
+        return hubs.enabled and self.pid in hubs.hubs
+
+    @property
+    def assembly_centre(self) -> bool:
+        """Whether the nation designated this platform as an assembly centre."""
+        centres = self.model.p.policy.assembly_centres
+        return centres.enabled and self.pid in centres.hubs
+
+    @property
+    def load_factor(self) -> float:
+        """Loaded containers over slots run last step."""
+        return float(mech.load_factor(self.volume, self.trains, self.model.p.freight.train_slots))
+
+    @property
+    def utilization(self) -> float:
+        """Trains run over terminal capacity last step."""
+        return self.trains / self.capacity if self.capacity > 0 else 0.0
+
+    @property
+    def member_wound_down(self) -> bool:
+        """Whether the coordination body winds this platform down (member, not designated)."""
+        coord = self.model.p.policy.coordination
+        return coord.designated_hubs.enabled and self.owner.member and not self.designated
+
+    def set_policy(self) -> None:
+        """Take the owner's subsidy and train target, unless coordination winds it down.
+
+        The target is the trains the smoothed cargo fills, marked up by the owner's
+        markup, within terminal capacity.
+        """
+        if self.member_wound_down:
+            self.subsidy_rate, self.target = 0.0, 0.0
+        elif self.corridor in self.model.closed_corridors or self.unfunded > 0:
+            # a closed route runs no trains; a platform whose support was capped last
+            # step runs only the trains its cargo fills
+            self.subsidy_rate = min(self.owner.subsidy, self.owner.subsidy_cap())
+            self.target = 0.0
+        else:
+            self.subsidy_rate = min(self.owner.subsidy, self.owner.subsidy_cap())
+            needed = self.smoothed_volume / self.model.p.freight.train_slots
+            hubs = self.model.p.policy.coordination.designated_hubs
+            markup = hubs.target_markup if self.designated else self.owner.markup
+            scheduled = max((1.0 + markup) * needed, self.model.p.freight.min_trains)
+            self.target = min(scheduled, self.capacity)
+
+    def posted_cost(self) -> float:
+        """Cost per container shippers are quoted: full trains at smoothed volume."""
+        f = self.model.p.freight
+        unit, _ = mech.posted_price(self.smoothed_volume, self.capacity, self.subsidy_rate, f)
+        self.unit_cost = float(unit)
+        return self.unit_cost
+
+    def run_trains(self, volume: float, haul_revenue: float) -> None:
+        """Run trains for this step's cargo and target; book revenue, subsidy and cost.
+
+        ``haul_revenue`` is the cost-weighted volume (containers times haul factor) at the
+        quoted unit cost, so revenue and costs follow each destination's haul.
+        """
+        f = self.model.p.freight
+        trains = mech.platform_trains(
+            volume,
+            self.target,
+            self.is_open,
+            slots=f.train_slots,
+            empty_slot_cap=self.model.p.policy.subsidy.empty_slot_cap,
+        )
+        full_train_cost = mech.platform_cost(trains, self.capacity, f)
+        self.book(volume, haul_revenue, float(trains), float(full_train_cost))
+
+    def book(
+        self, volume: float, haul_revenue: float, trains: float, full_train_cost: float
+    ) -> None:
+        """Book a step's ``trains``: revenue, subsidy, train and fixed costs, deficit cover.
+
+        ``full_train_cost`` is the cost of one container on a full train at this
+        frequency (:func:`~sim.model.mechanisms.cost_per_feu`); the accounts are
+        :func:`~sim.model.mechanisms.platform_accounts`, which the model also computes for
+        all platforms at once.
+        """
+        f = self.model.p.freight
+        sub = self.model.p.policy.subsidy
+        accounts = mech.platform_accounts(
+            volume,
+            haul_revenue,
+            trains,
+            full_train_cost,
+            self.unit_cost,
+            self.subsidy_rate,
+            self.capacity,
+            slots=f.train_slots,
+            per_train=sub.basis == "per_train",
+            fixed_cost=f.fixed_cost,
+            national_cap=sub.national_cap,
+        )
+        smoothed = mech.smoothed_volume(volume, self.smoothed_volume, f.price_smoothing)
+        self.receive(volume, trains, *(float(a) for a in accounts), float(smoothed))
+
+    def receive(
+        self,
+        volume: float,
+        trains: float,
+        revenue: float,
+        subsidy: float,
+        variable_cost: float,
+        fixed_cost: float,
+        deficit_cover: float,
+        unfunded: float,
+        smoothed_volume: float,
+    ) -> None:
+        """Take a step's cargo, trains and accounts (:class:`~sim.model.mechanisms.Accounts`).
+
+        A platform left with an unfunded loss counts the quarters in a row it has been so:
+        it runs only the trains its cargo fills, and stops after ``strategy.close_after``
+        quarters of losses (routes stopped when subsidies fell short).
+        """
+        self.volume = volume
+        self.trains = trains
+        self.revenue = revenue
+        self.subsidy = subsidy
+        self.variable_cost = variable_cost
+        self.fixed_cost = fixed_cost
+        self.deficit_cover = deficit_cover
+        self.unfunded = unfunded
+        self.unfunded_quarters = self.unfunded_quarters + 1 if unfunded > 0 else 0
+        self.smoothed_volume = smoothed_volume
+
+    def output(self) -> float:
+        """What the platform's last step counts as in the race (trains or full trains)."""
+        p = self.model.p
+        per_train = p.policy.subsidy.basis == "per_train"
+        slots = p.freight.train_slots
+        output = mech.platform_output(self.trains, self.volume, slots=slots, per_train=per_train)
+        return float(output)
+
+    def value_to_owner(self, national: float) -> float:
+        """Last step's value to the owner: standing, volume, trains less the fiscal cost caused.
+
+        The owner's own score (:func:`~sim.model.mechanisms.province_objective`) of this
+        platform's output, volume, subsidy, fixed cost and deficit cover.
+        """
+        return float(
+            mech.province_objective(
+                self.output(),
+                self.volume,
+                self.subsidy,
+                self.fixed_cost,
+                self.deficit_cover,
+                national,
+                strategy=self.model.p.strategy,
+            )
+        )
+
+    @property
+    def operating_surplus(self) -> float:
+        """Revenue plus subsidy minus the cost of trains run (USD per quarter)."""
+        return self.revenue + self.subsidy - self.variable_cost
+
+    def adjust_capacity(self, step: int) -> None:
+        """Receive ordered capacity, expand when busy, retire after sustained low use."""
+        f = self.model.p.freight
+        if not self.is_open:
+            return
+        arrived = sum(c for t, c in self.pending if t <= step)
+        self.pending = [(t, c) for t, c in self.pending if t > step]
+        self.capacity += arrived
+        if self.unfunded_quarters >= self.model.p.strategy.close_after and not self.designated:
+            self.close()
+            return
+        if self.member_wound_down:
+            self.wind_down += 1
+            if self.wind_down >= self.model.p.policy.coordination.designated_hubs.wind_down:
+                self.close()
+                self.closed_for_good = True
+            return
+        if self.utilization > f.expand_above and not self.pending:
+            self.pending.append((step + f.capacity_lead_time, f.expand_share * self.capacity))
+        if self.utilization < f.retire_below:
+            self.low_use += 1
+            if self.low_use >= f.retire_after:
+                self.capacity *= 1.0 - f.retire_share
+                self.low_use = 0
+        else:
+            self.low_use = 0
+        if self.capacity < f.close_below:
+            self.close()
