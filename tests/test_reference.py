@@ -1,10 +1,13 @@
 """The fast (bulk) path against the per-agent reference, step by step.
 
 Both models start from the same seed and consume the same draws. After every step the
-enterprises' arrays, the lender's books, the step's finance flows and the recorded rows
-must agree: exactly for discrete state (routes, project status and due steps, exits and
-who entered), to floating-point tolerance for amounts, because the reference adds up
-totals one enterprise at a time while the fast path sums arrays in another order.
+enterprises' arrays, every platform's and province's state and accounts, the lender's
+books, the step's finance flows and the recorded rows must agree: exactly for discrete
+state (routes, project status and due steps, exits and who entered, platforms open or
+closed), to floating-point tolerance for amounts, because the reference adds up totals
+one agent at a time while the fast path sums arrays in another order. The
+reference's platforms and provinces call the rules of :mod:`sim.model.mechanisms` on
+themselves one at a time; the fast model calls the same functions over arrays.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pytest
 from helpers import COORDINATION, FAST_FINANCE, small_scenario
 
 from sim.model import mechanisms as mech
+from sim.model.agents import Platform, Province
 from sim.model.model import BRIModel
 from sim.model.reference import ReferenceEnterprise, ReferenceModel
 from sim.scenario.schema import Scenario, load_scenario
@@ -56,9 +60,63 @@ def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL)
 
 
+# Platform and province state after a step: amounts (to tolerance) and discrete state.
+PLATFORM_AMOUNTS = (
+    "volume",
+    "trains",
+    "unit_cost",
+    "subsidy_rate",
+    "target",
+    "revenue",
+    "subsidy",
+    "variable_cost",
+    "fixed_cost",
+    "deficit_cover",
+    "unfunded",
+    "smoothed_volume",
+    "capacity",
+)
+PLATFORM_STATE = ("is_open", "closed_for_good", "low_use", "losing", "unfunded_quarters")
+PROVINCE_AMOUNTS = (
+    "subsidy",
+    "markup",
+    "direction_subsidy",
+    "direction_markup",
+    "objective",
+    "previous_objective",
+    "credited_trains",
+    "credited_volume",
+    "subsidy_paid",
+    "fixed_paid",
+    "deficit_paid",
+    "innovation",
+)
+
+
+def agent_differences(fast: BRIModel, ref: ReferenceModel) -> list[str]:
+    """What differs between the two models' platforms and provinces (empty when they agree)."""
+    out = []
+    for a, b in zip(fast.platforms, ref.platforms, strict=True):
+        out += [f"{a.pid}.{k}" for k in PLATFORM_STATE if getattr(a, k) != getattr(b, k)]
+        out += [f"{a.pid}.{k}" for k in PLATFORM_AMOUNTS if not close(getattr(a, k), getattr(b, k))]
+        pending_a, pending_b = a.pending, b.pending
+        if [t for t, _ in pending_a] != [t for t, _ in pending_b] or not all(
+            close(x, y) for (_, x), (_, y) in zip(pending_a, pending_b, strict=True)
+        ):
+            out.append(f"{a.pid}.pending")
+    for a, b in zip(fast.provinces, ref.provinces, strict=True):
+        for k in PROVINCE_AMOUNTS:
+            x, y = getattr(a, k), getattr(b, k)
+            if (x is None) != (y is None) or (x is not None and not close(x, y)):
+                out.append(f"{a.name}.{k}: {x!r} != {y!r}")
+        if not all(close(x, y) for x, y in zip(a.volume_history, b.volume_history, strict=True)):
+            out.append(f"{a.name}.volume_history")
+    return out
+
+
 def differences(fast: BRIModel, ref: ReferenceModel) -> list[str]:
     """What differs between the two models after a step (empty when they agree)."""
-    out = []
+    out = agent_differences(fast, ref)
     for name, x in fast.firms.arrays.items():
         y = ref.firms.arrays[name]
         if x.dtype.kind in "biu":
@@ -147,3 +205,44 @@ def test_the_comparison_detects_a_changed_rule(monkeypatch):
         if found:
             break
     assert any(d.startswith("firms.route") for d in found)
+
+
+def test_the_reference_runs_platforms_and_provinces_by_itself():
+    # the fast model's bulk stages are replaced, not inherited
+    for stage in ("ship_exports", "run_platforms", "settle_province_accounts"):
+        assert getattr(ReferenceModel, stage) is not getattr(BRIModel, stage), stage
+
+
+def first_differences(case: str) -> list[str]:
+    """The first step's differences between the fast path and the (patched) reference."""
+    for _, fast, ref in step_both(CASES[case](), seed=11):
+        found = agent_differences(fast, ref)
+        if found:
+            return found
+    return []
+
+
+def test_the_comparison_detects_a_changed_platform_rule(monkeypatch):
+    # the reference's platforms without deficit cover: accounts part ways
+    def book_without_cover(self, volume, haul_revenue, trains, full_train_cost):
+        original_book(self, volume, haul_revenue, trains, full_train_cost)
+        self.unfunded += self.deficit_cover
+        self.deficit_cover = 0.0
+
+    original_book = Platform.book
+    found = []
+    monkeypatch.setattr(Platform, "book", book_without_cover)
+    found = first_differences("baseline")
+    assert any(d.endswith(".deficit_cover") for d in found), found[:5]
+
+
+def test_the_comparison_detects_a_changed_province_rule(monkeypatch):
+    # the reference's provinces that forget the fiscal cost: objectives part ways
+    def evaluate_without_cost(self, national_credit):
+        self.subsidy_paid = self.fixed_paid = self.deficit_paid = 0.0
+        original_evaluate(self, national_credit)
+
+    original_evaluate = Province.evaluate
+    monkeypatch.setattr(Province, "evaluate", evaluate_without_cost)
+    found = first_differences("baseline")
+    assert any(".objective" in d for d in found), found[:5]

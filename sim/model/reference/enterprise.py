@@ -1,47 +1,20 @@
-"""The per-agent reference: the enterprise rules written one enterprise at a time.
-
-:class:`ReferenceModel` is the model with its fast (bulk) enterprise stages replaced by a
-plain loop over :class:`ReferenceEnterprise` agents. Each agent holds its state as
-ordinary attributes and decides by itself, calling the scalar rules of
-:mod:`sim.model.mechanisms`: it prices its options, keeps or re-chooses its route, exports,
-earns, runs its project, applies for a loan, and exits when its cash runs out. The lender
-then rations its capacity over the applicants in priority order, and entrants take the
-exited slots in slot order. Platforms run their trains one by one, from volumes the
-enterprises' shipments add up to.
-
-The reference consumes the same random numbers as the fast path (:class:`~sim.model.firms.Draws`
-for each step, :class:`~sim.model.firms.EntrantDraws` for entrants), so on the same seed the two
-models must agree step by step: exactly on discrete state (routes, project status, exits),
-to floating-point tolerance on sums whose order differs. ``tests/test_reference.py``
-checks this; it is the proof that the fast path computes the rules the ODD document
-states. The reference is slow (pure Python per enterprise) and meant for reading and
-testing, not for experiments.
-
-The initial population is the fast path's (both models build it from the same draws);
-everything after that is decided per agent. After each of its stages the reference writes
-its agents' state into the model's arrays, so platforms, provinces and the recorded
-outcomes read it as they read the fast path's.
-"""
+"""The reference enterprise: state as attributes, the rules of mechanisms 4 and 7 as methods."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from sim.model import mechanisms as mech
 from sim.model.agents import Platform
-from sim.model.firms import (
-    ACTIVE,
-    NONE,
-    PENDING,
-    Draws,
-    EntrantDraws,
-    StepFlows,
-)
-from sim.model.model import BRIModel
+from sim.model.firms import ACTIVE, NONE, PENDING, Draws, EntrantDraws, StepFlows
+
+if TYPE_CHECKING:
+    from sim.model.reference.model import ReferenceModel
 
 # What an enterprise is: its lasting state, and this quarter's flows and productivity.
 STATE = (
@@ -369,131 +342,3 @@ class ReferenceEnterprise(mesa.Agent):
         self.due = step + lag
         self.cost = request.cost
         self.outstanding = request.loan
-
-
-class ReferenceModel(BRIModel):
-    """The model with the enterprise rules run agent by agent (slow; for tests)."""
-
-    def __init__(self, scenario, *, rng=None):
-        super().__init__(scenario, rng=rng)
-        for agent in self.enterprise_agents:
-            agent.remove()
-        self.enterprise_agents = [
-            ReferenceEnterprise.from_arrays(self, s) for s in range(self.firms.n)
-        ]
-
-    def cell_of(self, province: int, country: int, sector: int) -> int:
-        """Index of a (province, country, sector) cell."""
-        return (province * len(self.partner_list) + country) * len(self.sector_names) + sector
-
-    def publish(self, names: tuple[str, ...]) -> None:
-        """Write the agents' ``names`` into the model's arrays (read by platforms, outcomes)."""
-        for name in names:
-            column = self.firms.arrays[name]
-            for firm in self.enterprise_agents:
-                column[firm.slot] = getattr(firm, name)
-
-    # --- mechanism 4 ------------------------------------------------------------------
-
-    def ship_exports(self) -> None:
-        """Each enterprise prices its options, keeps or re-chooses its route, exports."""
-        f = self.p.freight
-        self.draws = Draws.draw(self.streams.enterprises, self.firms.n)
-        self.platform_usable = [
-            pl.is_open and pl.corridor not in self.closed_corridors for pl in self.platforms
-        ]
-        self.rail_price = [pl.posted_cost() * (1.0 - pl.subsidy_rate) for pl in self.platforms]
-        surplus = 0.0
-        for firm in self.enterprise_agents:
-            firm.update_productivity()
-            costs, available = firm.options()
-            _, inclusive = mech.logit(costs, f.logit_scale)
-            firm.choose_route(costs, available, self.draws)
-            firm.ship(float(inclusive), float(costs[self.sea]))
-            elig = self.rail_eligible[firm.sector]
-            surplus += elig * firm.exports * (costs[self.sea] - inclusive)
-        self.shipper_surplus = float(surplus)
-        self.publish(("route", *QUARTER))
-
-    # --- mechanism 3 ------------------------------------------------------------------
-
-    def run_platforms(self) -> None:
-        """Shipments add up to each platform's volume; each platform runs its trains."""
-        n_opt = self.sea + 1
-        volume = [0.0] * n_opt
-        weighted = [0.0] * n_opt
-        origin = np.zeros((len(self.provinces), n_opt))
-        for firm in self.enterprise_agents:
-            haul = 1.0 if firm.route == self.sea else self.haul[firm.route, firm.country]
-            volume[firm.route] += firm.rail
-            weighted[firm.route] += firm.rail * haul
-            origin[firm.province, firm.route] += firm.rail
-        self.origin_volume = origin[:, : self.sea]
-        for pl in self.platforms:
-            pl.run_trains(volume[pl.index], weighted[pl.index])
-            pl.adjust_capacity(self.steps)
-
-    # --- mechanism 7 ------------------------------------------------------------------
-
-    def finance_projects(self) -> None:
-        """Each enterprise earns and runs its project; the lender rations; broke firms exit."""
-        step, draws, lender = self.steps, self.draws, self.lender
-        lender.open_window(sum(firm.revenue for firm in self.enterprise_agents))
-        out = StepFlows()
-        for key in ("operating_profit", "payouts_to_owners", "project_returns"):
-            out.external[key] = 0.0
-        out.external.update(project_investment=0.0, fund_cofinance=0.0, overseas_assets_seized=0.0)
-        for firm in self.enterprise_agents:
-            firm.earn(draws.profit[firm.slot], out)
-            firm.run_project(step, draws.fail[firm.slot], out)
-
-        firms = self.enterprise_agents
-        mean_productivity = float(np.mean([firm.productivity for firm in firms]))
-        requests = [firm.apply_for_loan(mean_productivity, draws) for firm in firms]
-        requests = [r for r in requests if r is not None]
-        out.approved = self.lend(requests)
-        out.applications = len(requests)
-        out.demand = sum(r.loan for r in requests)
-        for firm in firms:  # approved loans whose lag is over (0: this very step) start
-            firm.start_project(step, out)
-
-        self.replace_broke_enterprises(out)
-        self.flows = out
-        self.publish(STATE)
-
-    def lend(self, requests: list[LoanRequest]) -> int:
-        """Approve eligible requests in priority order while capacity lasts; count them.
-
-        A request that does not fit in what is left is skipped; later, smaller ones may
-        fit. Ties keep the enterprises' slot order.
-        """
-        lender = self.lender
-        if lender.capacity_left <= 0:
-            return 0
-        approved = 0
-        for request in sorted(requests, key=lambda r: r.priority):
-            if request.eligible and request.loan <= lender.capacity_left:
-                lender.capacity_left -= request.loan
-                request.firm.take_loan(request, self.steps)
-                approved += 1
-        return approved
-
-    def replace_broke_enterprises(self, out: StepFlows) -> None:
-        """Firms whose cash ran out exit (a disbursed loan defaults); entrants take their slots."""
-        ext = out.external
-        ext["exit_write_off"] = 0.0
-        gone = [firm for firm in self.enterprise_agents if firm.cash < 0.0]
-        for firm in gone:
-            if firm.status == ACTIVE and firm.outstanding > 0:
-                firm.default(out)
-            ext["exit_write_off"] -= firm.cash + firm.collateral
-        ext["entrant_endowment"] = 0.0
-        if gone:
-            draws = EntrantDraws.draw(self.streams.entrants, len(gone), self)
-            for i, old in enumerate(gone):  # slot order
-                old.remove()
-                new = ReferenceEnterprise(self, old.slot)
-                new.enter(draws, i)
-                self.enterprise_agents[old.slot] = new
-                ext["entrant_endowment"] += new.cash + new.collateral
-        out.exits = len(gone)

@@ -1,0 +1,160 @@
+"""The reference model: the fast model's bulk stages replaced by loops over agents."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import mechanisms as mech
+from sim.model.firms import ACTIVE, Draws, EntrantDraws, StepFlows
+from sim.model.model import BRIModel
+from sim.model.reference.enterprise import QUARTER, STATE, LoanRequest, ReferenceEnterprise
+
+
+class ReferenceModel(BRIModel):
+    """The model with enterprises, platforms and provinces run agent by agent (slow; tests)."""
+
+    def __init__(self, scenario, *, rng=None):
+        super().__init__(scenario, rng=rng)
+        for agent in self.enterprise_agents:
+            agent.remove()
+        self.enterprise_agents = [
+            ReferenceEnterprise.from_arrays(self, s) for s in range(self.firms.n)
+        ]
+
+    def cell_of(self, province: int, country: int, sector: int) -> int:
+        """Index of a (province, country, sector) cell."""
+        return (province * len(self.partner_list) + country) * len(self.sector_names) + sector
+
+    def publish(self, names: tuple[str, ...]) -> None:
+        """Write the agents' ``names`` into the model's arrays (read by platforms, outcomes)."""
+        for name in names:
+            column = self.firms.arrays[name]
+            for firm in self.enterprise_agents:
+                column[firm.slot] = getattr(firm, name)
+
+    # --- mechanism 4 ------------------------------------------------------------------
+
+    def ship_exports(self) -> None:
+        """Each enterprise prices its options, keeps or re-chooses its route, exports."""
+        f = self.p.freight
+        self.draws = Draws.draw(self.streams.enterprises, self.firms.n)
+        self.platform_usable = [
+            pl.is_open and pl.corridor not in self.closed_corridors for pl in self.platforms
+        ]
+        self.rail_price = [pl.posted_cost() * (1.0 - pl.subsidy_rate) for pl in self.platforms]
+        surplus = 0.0
+        for firm in self.enterprise_agents:
+            firm.update_productivity()
+            costs, available = firm.options()
+            _, inclusive = mech.logit(costs, f.logit_scale)
+            firm.choose_route(costs, available, self.draws)
+            firm.ship(float(inclusive), float(costs[self.sea]))
+            elig = self.rail_eligible[firm.sector]
+            surplus += elig * firm.exports * (costs[self.sea] - inclusive)
+        self.shipper_surplus = float(surplus)
+        self.publish(("route", *QUARTER))
+
+    # --- mechanism 3 ------------------------------------------------------------------
+
+    def run_platforms(self) -> None:
+        """Shipments add up to each platform's volume; each platform runs its trains."""
+        n_opt = self.sea + 1
+        volume = [0.0] * n_opt
+        weighted = [0.0] * n_opt
+        origin = np.zeros((len(self.provinces), n_opt))
+        for firm in self.enterprise_agents:
+            haul = 1.0 if firm.route == self.sea else self.haul[firm.route, firm.country]
+            volume[firm.route] += firm.rail
+            weighted[firm.route] += firm.rail * haul
+            origin[firm.province, firm.route] += firm.rail
+        self.origin_volume = origin[:, : self.sea]
+        for pl in self.platforms:
+            pl.run_trains(volume[pl.index], weighted[pl.index])
+            pl.adjust_capacity(self.steps)
+
+    # --- mechanisms 5 and 6 -------------------------------------------------------------
+
+    def settle_province_accounts(self) -> None:
+        """Each province adds up what is credited to it, scores itself, reviews its platforms."""
+        credit = self.credit_matrix()
+        platforms = self.platforms
+        outputs = [pl.output() for pl in platforms]
+        for pr in self.provinces:
+            share = credit[pr.index].tolist()
+            pr.credited_trains = sum(c * o for c, o in zip(share, outputs, strict=True))
+            pr.credited_volume = sum(c * pl.volume for c, pl in zip(share, platforms, strict=True))
+            pr.subsidy_paid = sum(c * pl.subsidy for c, pl in zip(share, platforms, strict=True))
+            pr.deficit_paid = sum(
+                c * pl.deficit_cover for c, pl in zip(share, platforms, strict=True)
+            )
+            pr.fixed_paid = sum(pl.fixed_cost for pl in pr.platforms)
+        national = sum(pr.credited_trains for pr in self.provinces)
+        values = [pl.value_to_owner(national) for pl in platforms]
+        for pr in self.provinces:
+            pr.evaluate(national)
+            pr.review_platforms(values)
+
+    # --- mechanism 7 ------------------------------------------------------------------
+
+    def finance_projects(self) -> None:
+        """Each enterprise earns and runs its project; the lender rations; broke firms exit."""
+        step, draws, lender = self.steps, self.draws, self.lender
+        lender.open_window(sum(firm.revenue for firm in self.enterprise_agents))
+        out = StepFlows()
+        for key in ("operating_profit", "payouts_to_owners", "project_returns"):
+            out.external[key] = 0.0
+        out.external.update(project_investment=0.0, fund_cofinance=0.0, overseas_assets_seized=0.0)
+        for firm in self.enterprise_agents:
+            firm.earn(draws.profit[firm.slot], out)
+            firm.run_project(step, draws.fail[firm.slot], out)
+
+        firms = self.enterprise_agents
+        mean_productivity = float(np.mean([firm.productivity for firm in firms]))
+        requests = [firm.apply_for_loan(mean_productivity, draws) for firm in firms]
+        requests = [r for r in requests if r is not None]
+        out.approved = self.lend(requests)
+        out.applications = len(requests)
+        out.demand = sum(r.loan for r in requests)
+        for firm in firms:  # approved loans whose lag is over (0: this very step) start
+            firm.start_project(step, out)
+
+        self.replace_broke_enterprises(out)
+        self.flows = out
+        self.publish(STATE)
+
+    def lend(self, requests: list[LoanRequest]) -> int:
+        """Approve eligible requests in priority order while capacity lasts; count them.
+
+        A request that does not fit in what is left is skipped; later, smaller ones may
+        fit. Ties keep the enterprises' slot order.
+        """
+        lender = self.lender
+        if lender.capacity_left <= 0:
+            return 0
+        approved = 0
+        for request in sorted(requests, key=lambda r: r.priority):
+            if request.eligible and request.loan <= lender.capacity_left:
+                lender.capacity_left -= request.loan
+                request.firm.take_loan(request, self.steps)
+                approved += 1
+        return approved
+
+    def replace_broke_enterprises(self, out: StepFlows) -> None:
+        """Firms whose cash ran out exit (a disbursed loan defaults); entrants take their slots."""
+        ext = out.external
+        ext["exit_write_off"] = 0.0
+        gone = [firm for firm in self.enterprise_agents if firm.cash < 0.0]
+        for firm in gone:
+            if firm.status == ACTIVE and firm.outstanding > 0:
+                firm.default(out)
+            ext["exit_write_off"] -= firm.cash + firm.collateral
+        ext["entrant_endowment"] = 0.0
+        if gone:
+            draws = EntrantDraws.draw(self.streams.entrants, len(gone), self)
+            for i, old in enumerate(gone):  # slot order
+                old.remove()
+                new = ReferenceEnterprise(self, old.slot)
+                new.enter(draws, i)
+                self.enterprise_agents[old.slot] = new
+                ext["entrant_endowment"] += new.cash + new.collateral
+        out.exits = len(gone)
