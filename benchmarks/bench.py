@@ -9,7 +9,9 @@ Prints one table (Markdown) with:
 - idiomatic Mesa Boltzmann wealth at 10k agents (Mesa's own example and benchmark
   configuration), in agent-steps per second, and our enterprise-steps per second at
   100k against it;
-- the fast (bulk) path against the per-agent reference (:mod:`sim.model.reference`) at 10k.
+- the fast (bulk) path against the per-agent reference (:mod:`sim.model.reference`) at 10k;
+- what Mesa's registration of the 100k :class:`~sim.model.agents.Enterprise` agents costs
+  (``Agent.__init__``, as the model builds them, and through ``Agent.create_agents``).
 
 Method, after Mesa's ``benchmarks/``: configurations keyed by size; init and run timed
 apart; the garbage collector off while timing; a warm-up run before timing; the median
@@ -45,6 +47,7 @@ import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
 from sim.experiments.experiment import run
+from sim.model.agents import Enterprise
 from sim.model.model import BRIModel
 from sim.scenario.schema import Scenario
 
@@ -139,6 +142,27 @@ def bench_model(make: Callable[[int], mesa.Model], steps: int, repeats: int) -> 
         per_step.append(t_run / steps)
         del model
     return statistics.median(inits), statistics.median(per_step)
+
+
+def bench_registration(n: int, repeats: int) -> dict[str, float]:
+    """Median time to register ``n`` Enterprise agents on an empty Mesa model.
+
+    ``direct``: one ``Enterprise(model, slot)`` per slot, as the model builds them;
+    ``create_agents``: ``Enterprise.create_agents(model, n, slot=...)`` turned into a list.
+    """
+    ways = {
+        "direct": lambda m: [Enterprise(m, slot) for slot in range(n)],
+        "create_agents": lambda m: list(Enterprise.create_agents(m, n, slot=np.arange(n))),
+    }
+    out = {}
+    for name, make in ways.items():
+        times = []
+        for seed in range(repeats):
+            model = mesa.Model(rng=seed)
+            times.append(timed(lambda m=model, f=make: f(m))[0])
+            del model
+        out[name] = statistics.median(times)
+    return out
 
 
 # --- memory: one full replication in a fresh process ---------------------------------
@@ -291,7 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     results["boltzmann"] = {"init_s": b_init, "step_s": b_step, "agent_steps_per_s": boltz_rate}
     print("  ... Boltzmann done", file=sys.stderr, flush=True)
 
-    # 4. fast path against the per-agent reference at 10k
+    # 4. Mesa's registration of the enterprises at 100k
+    registration = bench_registration(100_000, 3 if args.quick else 5)
+    results["registration_100k"] = registration
+    print("  ... registration done", file=sys.stderr, flush=True)
+
+    # 5. fast path against the per-agent reference at 10k
     ratio_ref = None
     if not args.no_reference:
         from sim.model.reference import ReferenceModel
@@ -358,6 +387,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{fmt_s(r['fast_step_s'])} vs {fmt_s(r['reference_step_s'])}) "
             f"| {ratio_ref:.0f}x | >= 20x | {verdict(ratio_ref >= TARGETS['ratio_reference'])} |"
         )
+    init_100k = next(r[2] for r in rows if r[0] == "100k")
+    print(
+        f"| Mesa registration of 100k Enterprise agents (share of the 100k init) "
+        f"| {fmt_s(registration['direct'])} ({registration['direct'] / init_100k:.0%}) | | |"
+    )
+    print(
+        f"| the same through `Enterprise.create_agents` | "
+        f"{fmt_s(registration['create_agents'])} | | |"
+    )
     peak_gib = big[4]["peak"] / GIB
     print(
         f"| peak memory, one replication at 100k (RSS, outcomes included) "

@@ -140,9 +140,11 @@ class BRIModel(mesa.Model):
         self.innovation_ratio = np.ones(len(self.provinces))
         self.firms = Firms(self, self.p.run.enterprises)
         self.median_size = float(np.median(self.firms.size))
-        self.enterprise_agents = list(
-            Enterprise.create_agents(self, self.firms.n, slot=np.arange(self.firms.n))
-        )
+        # Registering a Mesa agent (``Agent.__init__``) is most of the build at 100k firms;
+        # one plain constructor call per slot skips ``create_agents``' per-agent keyword
+        # packing and the AgentSet it builds, which we would only turn into a list
+        # (benchmarks/README.md has the figures).
+        self.enterprise_agents = [Enterprise(self, slot) for slot in range(self.firms.n)]
         self.firms.update_productivity()
         self._refresh_partner_arrays()
         self.delivered0 = self._reference_delivered(self.sea_costs())
