@@ -11,7 +11,8 @@ import numpy as np
 
 from sim.model import mechanisms as mech
 from sim.model.agents import Platform
-from sim.model.firms import ACTIVE, NONE, PENDING, Draws, EntrantDraws, StepFlows
+from sim.model.draws import Draws, EntrantDraws
+from sim.model.firms import ACTIVE, NONE, PENDING, StepFlows
 
 if TYPE_CHECKING:
     from sim.model.reference.model import ReferenceModel

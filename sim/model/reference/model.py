@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import mechanisms as mech
-from sim.model.firms import ACTIVE, Draws, EntrantDraws, StepFlows
+from sim.model.draws import Draws, EntrantDraws
+from sim.model.firms import ACTIVE, StepFlows
 from sim.model.model import BRIModel
 from sim.model.reference.enterprise import QUARTER, STATE, LoanRequest, ReferenceEnterprise
 

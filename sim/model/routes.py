@@ -1,0 +1,152 @@
+"""The route network: reach, haul, days and inland distances, and what each option costs.
+
+:class:`RouteNetwork` is the part of :class:`~sim.model.model.BRIModel` that builds the
+static matrices of every (platform, partner) route and prices the options a
+(province, partner, sector) cell can ship by (mechanisms 2 and 4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import data
+from sim.model import mechanisms as mech
+from sim.scenario.schema import SECTORS
+
+
+class RouteNetwork:
+    """Static route matrices and the generalized cost of every option (a model mixin).
+
+    Reads the model's partners, provinces, platforms, scenario (``p``) and sector arrays.
+    """
+
+    def _build_geography(self) -> None:
+        """Static matrices: reach, haul, days and inland distances of every option."""
+        routes = data.load_routes()
+        sea = data.load_sea_routes().set_index("region").loc[list(data.REGIONS)]
+        ports = data.load_ports()
+        n_pl, n_c = len(self.platforms), len(self.partners)
+        region = self.partner_region
+        self.reach = np.zeros((n_pl, n_c), dtype=bool)
+        self.haul = np.ones((n_pl, n_c))
+        self.rail_days = np.zeros((n_pl, n_c))
+        table = {(r.corridor, r.region): r for r in routes.itertuples()}
+        for i, pl in enumerate(self.platforms):
+            for j, c in enumerate(self.partners):
+                r = table.get((pl.corridor, c.region))
+                if r is not None:
+                    self.reach[i, j] = True
+                    self.haul[i, j] = r.haul_factor
+                    self.rail_days[i, j] = r.rail_days
+        self.sea_days = sea["sea_days"].to_numpy()[region]
+        self.sea_factor = sea["sea_cost_factor"].to_numpy()[region]
+        lon = np.array([pr.lon for pr in self.provinces])[:, None]
+        lat = np.array([pr.lat for pr in self.provinces])[:, None]
+        pl_lon = np.array([pl.lon for pl in self.platforms])[None, :]
+        pl_lat = np.array([pl.lat for pl in self.platforms])[None, :]
+        self.inland_km = mech.haversine_km(lon, lat, pl_lon, pl_lat)
+        port_km = mech.haversine_km(
+            lon, lat, ports["lon"].to_numpy()[None, :], ports["lat"].to_numpy()[None, :]
+        )
+        self.port_km = port_km.min(axis=1)
+        self.border_platform = np.array([pl.owner.is_border for pl in self.platforms])
+        self.platform_owner = np.array([pl.owner.index for pl in self.platforms])
+        self.closed_corridors: dict[str, int] = {}
+
+    def usable_options(self) -> np.ndarray:
+        """Options on offer this step: running platforms off closed corridors, then the sea."""
+        return np.array(
+            [
+                pl.index
+                for pl in self.platforms
+                if pl.is_open and pl.corridor not in self.closed_corridors
+            ]
+            + [self.sea]
+        )
+
+    def generalized_cost(
+        self, cells: np.ndarray, options: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Generalized cost (USD per FEU) of ``options`` for ``cells``, and availability.
+
+        Rail: price times haul, inland haul to the hub (less feeder and hinterland
+        discounts) and days in transit at the sector's value of time; available when the
+        platform runs off closed corridors and reaches the cell's country. Sea (always
+        available): see :meth:`sea_costs`. Unavailable options cost ``inf``. Rows follow
+        ``cells`` (indices of (province, country, sector) cells), columns ``options``
+        (platform indices, ``sea`` last).
+        """
+        n_c, n_s = len(self.partners), len(SECTORS)
+        j, rest = np.divmod(cells, n_c * n_s)
+        c, s = np.divmod(rest, n_s)
+        plats = options[options != self.sea]
+        usable = np.zeros(self.sea, dtype=bool)
+        usable[self.usable_options()[:-1]] = True
+        price = self.posted_prices()[plats]
+        rail = (
+            price * self.haul[plats].T[c]
+            + self.inland_costs()[:, plats][j]
+            + self.vot[s][:, None] * self.rail_days[plats].T[c] * self.p.freight.rail_days_factor
+        )
+        avail = np.ones((cells.size, options.size), dtype=bool)
+        avail[:, : plats.size] = self.reach[plats].T[c] & usable[plats]
+        cost = np.concatenate([rail, self.sea_costs()[cells][:, None]], axis=1)
+        return np.where(avail, cost, np.inf), avail
+
+    def inland_costs(self) -> np.ndarray:
+        """Inland haul (USD per FEU) from each province to each platform, less discounts.
+
+        National assembly centres cut every province's haul to them; coordination feeders
+        cut members' haul to designated hubs; the hinterland policy cuts its provinces' haul
+        to border provinces' platforms (the largest cut applies).
+        """
+        f = self.p.freight
+        discount = np.zeros_like(self.inland_km)
+        centres = self.p.policy.assembly_centres
+        if centres.enabled:
+            centre = np.array([pl.assembly_centre for pl in self.platforms])
+            discount[:, centre] = centres.feeder_discount
+        coord = self.p.policy.coordination
+        if coord.designated_hubs.enabled:
+            member = np.array([pr.member for pr in self.provinces])
+            designated = np.array([pl.designated for pl in self.platforms])
+            cut = np.where(designated, coord.designated_hubs.feeder_discount, 0.0)
+            discount[member] = np.maximum(discount[member], cut[None, :])
+        hinter = self.p.policy.hinterland
+        if hinter.provinces and hinter.border_discount > 0:
+            rows = np.array([pr.name in hinter.provinces for pr in self.provinces])
+            cut = np.where(self.border_platform, hinter.border_discount, 0.0)
+            discount[rows] = np.maximum(discount[rows], cut[None, :])
+        return f.inland_cost * f.route_factor * self.inland_km * (1.0 - discount)  # J x P
+
+    def sea_costs(self) -> np.ndarray:
+        """Generalized cost (USD per FEU) of the sea route for every cell.
+
+        Sea freight, inland haul to the nearest port and sea days at the sector's value
+        of time.
+        """
+        f = self.p.freight
+        sea = (
+            f.sea_cost * self.sea_factor[None, :, None]
+            + (f.inland_cost * f.route_factor * self.port_km)[:, None, None]
+            + self.vot[None, None, :] * self.sea_days[None, :, None]
+        )
+        return sea.reshape(-1)
+
+    def occupied_cells(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cells some enterprise is in (sorted), and each enterprise's row among them."""
+        n_cells = len(self.provinces) * len(self.partners) * len(SECTORS)
+        present = np.bincount(cells, minlength=n_cells) > 0
+        return np.flatnonzero(present), (np.cumsum(present) - 1)[cells]
+
+    def _reference_delivered(self, sea_cost: np.ndarray) -> np.ndarray:
+        """Reference delivered price per FEU of each cell: goods plus base friction, by sea.
+
+        Exports respond to the delivered price against this reference, which therefore
+        depends on no policy.
+        """
+        n_j, n_c, n_s = len(self.provinces), len(self.partners), len(SECTORS)
+        base_friction = np.asarray(self.p.partners.friction)[self.risk_class]
+        value = np.broadcast_to(self.cargo_value[None, None, :], (n_j, n_c, n_s)).reshape(-1)
+        fric = np.broadcast_to(base_friction[None, :, None], (n_j, n_c, n_s)).reshape(-1)
+        return value * 1e6 * (1 + fric) + sea_cost
