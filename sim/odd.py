@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.outcomes import OUTCOMES
+from sim.scenario.fields import ASSUMPTION
 from sim.scenario.params import format_value, markdown_table, parameter_table
-from sim.scenario.schema import ASSUMPTION
 
 ODD_PATH = Path("docs/ODD.md")
 

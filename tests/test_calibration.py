@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -11,10 +12,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.analysis import calibration as cal
+from sim.analysis.calibration import directions, fit, record, search
 from sim.cli.app import app
-from sim.experiments.experiment import run
-from sim.scenario.schema import load_scenario
+from sim.experiments.experiment import child_seeds, run
+from sim.plots.calibration import event_marks
+from sim.scenario.fitted import CALIBRATED, fitted_file, fitted_values
+from sim.scenario.loading import load_scenario
+from sim.scenario.params import parameter_table
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 HISTORY = ROOT / "scenarios" / "history.toml"
@@ -25,13 +30,13 @@ runner = CliRunner()
 
 
 def test_every_row_of_calibration_md_has_items():
-    assert len(cal.ROWS) == 10
-    assert {p.row for p in cal.PATTERNS} == set(cal.ROWS)
-    assert len({p.key for p in cal.PATTERNS}) == len(cal.PATTERNS)
+    assert len(record.ROWS) == 10
+    assert {p.row for p in record.PATTERNS} == set(record.ROWS)
+    assert len({p.key for p in record.PATTERNS}) == len(record.PATTERNS)
 
 
 def test_observed_values_come_from_the_source_rows():
-    p = cal.PATTERN_BY_KEY
+    p = record.PATTERN_BY_KEY
     assert p["trains_2015"].observed == 815
     assert p["trains_2021"].observed == 15183
     assert p["load_factor_2016"].observed == pytest.approx(0.772)
@@ -39,32 +44,34 @@ def test_observed_values_come_from_the_source_rows():
     assert (p["rail_cost_2018"].low, p["rail_cost_2018"].high) == (6000, 8000)
     assert p["cap_2019"].observed == pytest.approx(0.4)
     assert p["jump_2020"].observed == pytest.approx(12406 / 8270 - 1)
-    shares = [p[f"crossing_{n}"].observed for n in cal.CROSSING_NAMES]
+    shares = [p[f"crossing_{n}"].observed for n in record.CROSSING_NAMES]
     assert sum(shares) == pytest.approx(1.0)
     assert shares[0] == pytest.approx(5000 / (5000 + 4640 + 3585 + 2268 + 217))
     assert p["growth_2016_2021"].observed == pytest.approx((15183 / 1702) ** 0.2 - 1)
 
 
 def test_error_in_tolerances():
-    point = cal.Pattern("x", "growth", "x", "share", 0.5, "-", tolerance=0.1)
+    point = record.Pattern("x", "growth", "x", "share", 0.5, "-", tolerance=0.1)
     assert point.error(0.7) == pytest.approx(2.0)
     assert point.error(0.45) == pytest.approx(-0.5)
-    ranged = cal.Pattern(
+    ranged = record.Pattern(
         "y", "cost_gap", "y", "USD", 7000, "-", low=6000, high=8000, tolerance=1000
     )
     assert ranged.error(6500) == 0.0
     assert ranged.error(9500) == pytest.approx(1.5)
     assert ranged.error(5000) == pytest.approx(-1.0)
-    logged = cal.Pattern("z", "growth", "z", "trains", 100, "-", tolerance=math.log(2), log=True)
+    logged = record.Pattern("z", "growth", "z", "trains", 100, "-", tolerance=math.log(2), log=True)
     assert logged.error(400) == pytest.approx(2.0)
-    assert math.isnan(cal.Pattern("w", "caps", "w", "share", 0.5, "-", kind=cal.INPUT).error(0.4))
+    assert math.isnan(
+        record.Pattern("w", "caps", "w", "share", 0.5, "-", kind=record.INPUT).error(0.4)
+    )
 
 
 def test_loss_is_zero_at_the_observed_values():
-    means = {p.key: p.observed for p in cal.PATTERNS}
-    assert cal.loss(means) == 0.0
-    means["top5_2018"] += 2 * cal.PATTERN_BY_KEY["top5_2018"].tolerance
-    assert cal.loss(means) == pytest.approx(cal.PATTERN_BY_KEY["top5_2018"].weight * 4)
+    means = {p.key: p.observed for p in record.PATTERNS}
+    assert fit.loss(means) == 0.0
+    means["top5_2018"] += 2 * record.PATTERN_BY_KEY["top5_2018"].tolerance
+    assert fit.loss(means) == pytest.approx(record.PATTERN_BY_KEY["top5_2018"].weight * 4)
 
 
 # --- pattern extraction on a hand-made table -------------------------------------------------
@@ -111,7 +118,7 @@ def hand_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_extract_hand_computed_values():
-    values = cal.extract(*hand_tables())
+    values = fit.extract(*hand_tables())
     # China-Europe trains: four quarters, half the containers bound for Europe
     assert values["trains_2015"] == pytest.approx(4 * 100 * 0.5)
     assert values["trains_2021"] == pytest.approx(4 * 6400 * 0.5)
@@ -138,7 +145,7 @@ def test_extract_hand_computed_values():
 
 def test_years_missing_from_a_run_are_nan():
     outcomes, platforms = hand_tables()
-    values = cal.extract(outcomes[outcomes["step"] <= 8], platforms[platforms["step"] <= 8])
+    values = fit.extract(outcomes[outcomes["step"] <= 8], platforms[platforms["step"] <= 8])
     assert values["trains_2016"] == pytest.approx(4 * 200 * 0.5)
     assert math.isnan(values["trains_2021"])
     assert math.isnan(values["load_factor_2021"])
@@ -149,23 +156,23 @@ def test_fit_table_has_every_item_with_mean_and_range():
     doubled = outcomes.assign(trains=outcomes["trains"] * 2)  # a second seed, twice the trains
     stacked_o = pd.concat([outcomes.assign(replication=0), doubled.assign(replication=1)])
     stacked_p = pd.concat([platforms.assign(replication=0), platforms.assign(replication=1)])
-    simulated = cal.simulate_patterns(stacked_o, stacked_p)
+    simulated = fit.simulate_patterns(stacked_o, stacked_p)
     assert list(simulated.index) == [0, 1]
-    table = cal.fit_table(simulated, load_scenario(HISTORY))
-    assert list(table["key"]) == [p.key for p in cal.PATTERNS]
+    table = fit.fit_table(simulated, load_scenario(HISTORY))
+    assert list(table["key"]) == [p.key for p in record.PATTERNS]
     row = table.set_index("key").loc["trains_2015"]
     assert (row["min"], row["max"], row["simulated"]) == pytest.approx((200, 400, 300))
     verdicts = table.set_index("key")["verdict"]
     assert verdicts["cities_2021"].startswith("cannot match")
     assert verdicts["cap_2020"] == "input"
     assert table.set_index("key").loc["sea_cost_2018", "simulated"] == 3000.0
-    md = cal.markdown_fit_table(table)
-    assert md.count("\n") == len(cal.PATTERNS) + 1
+    md = fit.markdown_fit_table(table)
+    assert md.count("\n") == len(record.PATTERNS) + 1
 
 
 def test_yearly_trains_keeps_whole_years():
     outcomes, _ = hand_tables()
-    years = cal.yearly_trains(outcomes[outcomes["step"] <= 10])
+    years = fit.yearly_trains(outcomes[outcomes["step"] <= 10])
     assert list(years.index) == [2015, 2016]
     assert years.loc[2016, 0] == pytest.approx(400.0)
 
@@ -184,7 +191,7 @@ def test_history_validates_and_runs_a_few_steps():
 
 def test_history_switches_policies_when_they_happened():
     s = load_scenario(HISTORY)
-    before, y2018, y2021, y2022 = (cal.scenario_at(s, step) for step in (12, 13, 25, 29))
+    before, y2018, y2021, y2022 = (fit.scenario_at(s, step) for step in (12, 13, 25, 29))
     assert before.policy.subsidy.national_cap == 1.0
     assert y2018.policy.subsidy.national_cap == 0.5
     assert y2018.policy.subsidy.empty_slot_cap == pytest.approx(0.1)
@@ -193,7 +200,7 @@ def test_history_switches_policies_when_they_happened():
     assert y2021.freight.sea_cost > before.freight.sea_cost
     assert y2021.freight.rail_days_factor == 1.0 < before.freight.rail_days_factor
     assert y2022.policy.subsidy.national_cap == 0.0
-    marks = dict(cal.event_marks(s))
+    marks = dict(event_marks(s))
     assert "subsidy cap 50%" in marks[2017.5]  # 2018Q1, on an axis where 2018 is at 2018
 
 
@@ -207,7 +214,7 @@ def test_events_switch_the_levers_mid_run():
         {"step": 4, "kind": "set", "path": "policy.assembly_centres.enabled", "value": True},
         {"step": 4, "kind": "set", "path": "freight.rail_days_factor", "value": 1.0},
     ]
-    from sim.scenario.schema import validate
+    from sim.scenario.loading import validate
 
     switched = run(validate(data), seed=3).outcomes
     plain = run(base, seed=3).outcomes
@@ -229,8 +236,8 @@ def test_report_writes_fit_table_and_chart(tmp_path):
     for name in ("fit.csv", "fit.md", "trains_per_year.png", "patterns.csv", "manifest.json"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "fit.csv")
-    assert list(table["key"]) == [p.key for p in cal.PATTERNS]
-    assert set(table["row"]) == set(cal.ROWS.values())
+    assert list(table["key"]) == [p.key for p in record.PATTERNS]
+    assert set(table["row"]) == set(record.ROWS.values())
     assert "fit to the record" in result.output
     assert (out / "trains_per_year.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -251,7 +258,8 @@ def test_calibrate_is_reproducible(tmp_path):
         out = tmp_path / f"fit{k}.toml"
         result = runner.invoke(
             app,
-            ["calibrate", str(HISTORY), *args, "--seed", "7", "--out", str(out), *TINY],
+            ["calibrate", str(HISTORY), *args, "--seed", "7", "--out", str(out), *TINY]
+            + ["--defaults", str(tmp_path / f"defaults{k}.toml")],
             catch_exceptions=False,
         )
         assert result.exit_code == 0, result.output
@@ -264,6 +272,11 @@ def test_calibrate_is_reproducible(tmp_path):
     scenario = load_scenario(tmp_path / "fit0.toml")
     assert scenario.freight.logit_scale == fitted["freight"]["logit_scale"]
     assert len(scenario.events) == len(load_scenario(HISTORY).events)
+    # the defaults file holds the same values, and a source label for the parameter table
+    defaults = tomllib.loads((tmp_path / "defaults0.toml").read_text())
+    assert defaults.pop("source").startswith("calibrated: sim calibrate, ")
+    assert defaults == {k: v for k, v in fitted.items() if k in defaults}
+    assert set(defaults) == {"freight", "strategy", "partners"}
 
 
 def test_calibrate_refuses_to_overwrite(tmp_path):
@@ -276,8 +289,8 @@ def test_calibrate_refuses_to_overwrite(tmp_path):
 
 def test_search_same_seed_same_points():
     s = load_scenario(HISTORY, ["run.enterprises=60", "run.steps=28"])
-    a = cal.calibrate(s, points=2, rounds=1, round_points=2, seeds=1, seed=5)
-    b = cal.calibrate(s, points=2, rounds=1, round_points=2, seeds=1, seed=5)
+    a = search.calibrate(s, points=2, rounds=1, round_points=2, seeds=1, seed=5)
+    b = search.calibrate(s, points=2, rounds=1, round_points=2, seeds=1, seed=5)
     pd.testing.assert_frame_equal(a.evaluations, b.evaluations)
     assert a.best == b.best
     assert len(a.evaluations) == 4
@@ -289,11 +302,102 @@ def test_failed_checks_reports_the_wrong_signs():
     seeds = [1, 2, 3, 4, 5]
     good = ("subsidy_design", "mean_load_factor", "final", +1)
     wrong = ("subsidy_design", "mean_load_factor", "final", -1)
-    failed = cal.failed_checks(settings, [good, wrong], scenarios=scenarios, seeds=seeds)
+    failed = directions.failed_checks(settings, [good, wrong], scenarios=scenarios, seeds=seeds)
     assert failed == [(wrong, +1)]
 
 
-def test_load_checks_reads_the_directional_tests():
-    robust, contested, seeds = cal.load_checks(ROOT / "tests" / "test_directions.py")
+def test_load_checks_reads_the_packaged_checks():
+    robust, contested, seeds = directions.load_checks()
     assert ("subsidy_design", "mean_load_factor", "final", +1) in robust
-    assert contested and len(seeds) >= 10
+    assert ("partner_crisis", "defaults", (12, 20), +1) in robust  # a window of steps
+    assert ("coordination", "welfare_total", "run", 0) in contested
+    assert (len(robust), len(contested)) == (23, 4)
+    assert seeds == child_seeds(2026, 12)
+
+
+def test_load_checks_reads_a_given_file_and_rejects_a_bad_one(tmp_path):
+    good = tmp_path / "checks.toml"
+    good.write_text(
+        "seeds = { base = 3, count = 2 }\n"
+        'robust = [{ scenario = "talent", outcome = "innovation_index", window = [4, 8],'
+        " sign = 1 }]\ncontested = []\n"
+    )
+    assert directions.load_checks(good) == (
+        [("talent", "innovation_index", (4, 8), 1)],
+        [],
+        child_seeds(3, 2),
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace("sign = 1", "sign = 2"))
+    with pytest.raises(ValueError, match="sign"):
+        directions.load_checks(bad)
+    bad.write_text("robust = []\n")
+    with pytest.raises(ValueError, match="seeds"):
+        directions.load_checks(bad)
+
+
+def test_the_package_needs_no_test_file():
+    pattern = re.compile(r"test_directions|from tests|import tests")
+    hits = [
+        str(path)
+        for path in (ROOT / "sim").rglob("*")
+        if path.suffix in (".py", ".toml", ".md") and pattern.search(path.read_text())
+    ]
+    assert not hits
+
+
+# --- the calibrated defaults: one file, exactly the free parameters -------------------------
+
+
+def calibrated_paths() -> set[str]:
+    table = parameter_table()
+    return set(table.loc[table["source"] == CALIBRATED, "path"])
+
+
+def test_calibrated_label_is_the_files():
+    assert CALIBRATED == "calibrated: sim calibrate, 2026-11-30, fit in docs/ODD.md section 8"
+
+
+def test_space_is_exactly_the_calibrated_fields():
+    assert all(fp.role == "calibrated" for fp in search.SPACE)
+    assert len({fp.path for fp in search.SPACE}) == len(search.SPACE) == 18
+    expanded = set(search.parameter_settings({fp.path: fp.low + 0.01 for fp in search.SPACE}))
+    assert expanded == calibrated_paths()
+    assert len(expanded) == 16 + 2 * 5  # 16 scalars, two fields of each of five sectors
+
+
+def test_schema_defaults_are_the_fitted_file():
+    values = fitted_values()
+    assert set(values) == calibrated_paths()
+    table = parameter_table().set_index("path")
+    for path, value in values.items():
+        default = table.loc[path, "default"]
+        assert type(default) is float and default == value, path
+    # a few by hand, as fitted (docs/ODD.md section 8.2)
+    s = Scenario()
+    assert s.freight.logit_scale == 2131.0
+    assert s.freight.total_exports == 3_940_000.0
+    assert s.strategy.entry == 0.01956
+    assert s.freight.sectors["electronics"].value_of_time == 123.9
+    assert s.freight.sectors["consumer_goods"].rail_eligible == 0.01566
+
+
+def test_the_calibrated_scenario_holds_the_fitted_defaults():
+    raw = tomllib.loads((ROOT / "scenarios" / "calibrated.toml").read_text())
+    packaged = tomllib.loads((ROOT / "sim" / "data" / "calibrated.toml").read_text())
+    assert raw.pop("extends") == "history.toml"
+    for key in ("name", "description"):
+        raw.pop(key)
+    packaged.pop("source")
+    assert raw == packaged
+
+
+def test_defaults_text_round_trips_the_fitted_point():
+    # the fitted point: scalars as written, the two sector factors (ODD 8.2: 0.310, 0.391)
+    point = {path: value for path, value in fitted_values().items() if ".sectors." not in path}
+    point |= {search.VALUE_OF_TIME: 0.3098, search.RAIL_ELIGIBLE: 0.3914}
+    text = search.calibrated_defaults_text(point, source="calibrated: test", header=["a", ""])
+    assert text.startswith("# a\n#\n")
+    written = tomllib.loads(text)
+    assert written.pop("source") == "calibrated: test"
+    assert written == {k: v for k, v in fitted_file().items() if k != "source"}

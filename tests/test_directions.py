@@ -15,14 +15,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.analysis.calibration.directions import load_checks
 from sim.analysis.compare import direction, paired_differences
-from sim.experiments.experiment import child_seeds, run
-from sim.scenario.schema import load_scenario
+from sim.experiments.experiment import run
+from sim.scenario.loading import load_scenario
 
 pytestmark = pytest.mark.slow
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-SEEDS = child_seeds(2026, 12)
+# The checks (scenario, outcome, window, expected sign) and their seeds live in
+# sim/data/directions.toml, which `sim calibrate` reads too: robust effects from MODEL.md,
+# and contested ones (what the model does, explained in scenarios/README.md; 0: no
+# detectable effect).
+ROBUST, CONTESTED, SEEDS = load_checks()
 SIZE: list[str] = []  # the scenarios' own sizes: the finance effects need enough projects
 
 
@@ -46,46 +51,9 @@ def effect(name: str, outcome: str, window="final", base: str = "baseline") -> i
     return direction(row)
 
 
-ROBUST = [
-    # (scenario, outcome, window, expected sign)
-    ("coordination", "active_platforms", "final", -1),
-    ("coordination", "member_active_platforms", "final", -1),
-    ("coordination", "mean_load_factor", "final", +1),
-    ("coordination", "member_designated_share", "final", +1),
-    ("coordination", "subsidy_per_feu", "run", -1),  # final year: leakage offsets part
-    ("coordination", "member_subsidy_per_feu", "final", -1),
-    ("coordination_hubs_only", "member_active_platforms", "final", -1),
-    ("coordination_hubs_only", "mean_load_factor", "final", +1),
-    ("coordination_hubs_only", "member_designated_share", "final", +1),
-    ("coordination_cap_only", "member_subsidy_per_feu", "run", -1),
-    ("subsidy_phaseout", "subsidy_per_feu", "final", -1),
-    ("subsidy_phaseout", "rail_share", "final", -1),  # freight back to sea
-    ("subsidy_phaseout", "active_platforms", "final", -1),  # the weakest routes stop
-    ("subsidy_phaseout", "top5_share", "final", +1),  # and freight concentrates
-    ("subsidy_design", "mean_load_factor", "final", +1),
-    ("financing_reform", "approval_rate", "run", +1),
-    ("financing_reform", "projects_active", "final", +1),
-    ("partner_crisis", "defaults", (12, 20), +1),  # while the crisis lasts
-    ("partner_crisis", "lender_losses", (12, 20), +1),
-    ("innovation_sharing", "group_innovation_gap", "final", -1),
-    ("trade_facilitation", "facilitated_exports", "final", +1),
-    ("talent", "innovation_index", "final", +1),
-    ("military_civil_conversion", "innovation_index", "final", +1),
-]
-
-
 @pytest.mark.parametrize(("scenario", "outcome", "window", "sign"), ROBUST)
 def test_robust_direction(scenario: str, outcome: str, window: str, sign: int) -> None:
     assert effect(scenario, outcome, window) == sign
-
-
-CONTESTED = [
-    # what the model does, explained in scenarios/README.md (0: no detectable effect)
-    ("coordination", "welfare_total", "run", 0),  # savings and lost variety cancel out
-    ("subsidy_phaseout", "mean_load_factor", "final", +1),  # capped support cuts empty trains
-    ("coordination_cap_only", "member_leakage", "final", +1),  # capped members lose freight
-    ("coordination_pooling_only", "member_leakage", "final", 0),  # own hubs carry own cargo
-]
 
 
 @pytest.mark.parametrize(("scenario", "outcome", "window", "sign"), CONTESTED)

@@ -19,7 +19,8 @@ from helpers import COORDINATION, FAST_FINANCE, HUBS, MEMBERS, SEED, differing_t
 from pydantic import BaseModel
 
 from sim.experiments.experiment import RunResult, run
-from sim.scenario.schema import Scenario, deep_merge, validate
+from sim.scenario.loading import deep_merge, validate
+from sim.scenario.schema import Scenario
 
 # Not model parameters: ``name`` and ``description`` are labels, ``sweep`` is read by the
 # sweep runner (not the model), ``events`` are covered field by field in
@@ -322,7 +323,7 @@ EVENT_PERTURB: list[tuple[str, str, Any]] = [
 
 
 def test_every_event_field_is_perturbed():
-    from sim.scenario.schema import Event
+    from sim.scenario.policy import Event
 
     fields = set(Event.model_fields) - {"kind"}  # kind is fixed by each case
     covered = {f for _, f, _ in EVENT_PERTURB}

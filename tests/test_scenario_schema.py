@@ -9,14 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import SEED, run_small
 
-from sim.scenario.schema import (
-    Scenario,
-    ScenarioError,
-    dump_scenario,
-    load_scenario,
-    parse_value,
-    validate,
-)
+from sim.scenario.loading import ScenarioError, dump_scenario, load_scenario, validate
+from sim.scenario.paths import parse_value
+from sim.scenario.schema import Scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))
 
@@ -396,3 +391,47 @@ def test_set_event_on_a_sector_parameter():
     a, b = plain.outcomes.set_index("step"), switched.outcomes.set_index("step")
     assert a.loc[:3].equals(b.loc[:3])  # identical before the event
     assert (b.loc[4:, "rail_volume"] < a.loc[4:, "rail_volume"]).all()
+
+
+# --- the package's shape -------------------------------------------------------------------
+
+
+def scenario_imports() -> dict[str, set[str]]:
+    """Every module of sim.scenario and the sim modules it imports (lazily or not)."""
+    import ast
+
+    folder = Path(__file__).resolve().parents[1] / "sim" / "scenario"
+    out = {}
+    for path in folder.glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sim"):
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("sim")}
+        out[f"sim.scenario.{path.stem}"] = found
+    return out
+
+
+def test_the_scenario_package_imports_only_what_is_below_it():
+    below = {"sim", "sim.data", "sim.outcomes"}
+    for module, imported in scenario_imports().items():
+        outside = {m for m in imported if not m.startswith("sim.scenario.") and m not in below}
+        assert not outside, f"{module} imports {outside}"
+
+
+def test_the_scenario_package_has_no_import_cycle():
+    graph = scenario_imports()
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, " -> ".join((*path, module))
+        if module in done:
+            return
+        for other in graph.get(module, ()):
+            visit(other, (*path, module))
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())
+    assert "sim.scenario.schema" in done and len(done) >= 9

@@ -7,22 +7,21 @@ returns one, and :func:`check_sweep` reports every problem of a scenario's sweep
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import annotated_types as at
 import numpy as np
 from pydantic import BaseModel
 
 from sim.outcomes import OUTCOMES
-from sim.scenario.schema import SweepParam, get_path
-
-if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
+from sim.scenario.fields import bounds, closest, type_name
+from sim.scenario.paths import get_path
+from sim.scenario.policy import SweepParam
 
 Kind = Literal["float", "int", "bool", "choice"]
 Role = Literal["uncertainty", "lever", "calibrated"]
@@ -123,17 +122,8 @@ def _limits(metadata: Sequence[Any]) -> tuple[float, bool, float, bool]:
     return low, low_open, high, high_open
 
 
-def _closest(name: str, candidates: Sequence[str]) -> str:
-    hint = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
-    return f" Did you mean '{hint[0]}'?" if hint else ""
-
-
 def _kind(annotation: Any) -> tuple[Kind, tuple[Any, ...]]:
     """The kind of a sweepable field and its choices; ValueError if it cannot be swept."""
-    import typing
-
-    from sim.scenario.params import type_name
-
     if annotation is bool:
         return "bool", (True, False)
     if annotation is int:
@@ -150,16 +140,14 @@ def _kind(annotation: Any) -> tuple[Kind, tuple[Any, ...]]:
     )
 
 
-def parameter_for(s: Scenario, path: str, param: SweepParam) -> Parameter:
-    """Check a swept parameter against the schema and return it as a :class:`Parameter`.
+def parameter_for(s: BaseModel, path: str, param: SweepParam) -> Parameter:
+    """Check a swept parameter of scenario ``s`` against the schema; return it as a Parameter.
 
     Raises:
         ValueError: Unknown path, a leaf that cannot be swept, a range on a boolean or
             choice, values of the wrong type, or a range or value outside the
             parameter's allowed range; the message names the allowed values.
     """
-    from sim.scenario.params import bounds
-
     try:
         get_path(s, path)
     except KeyError as err:
@@ -220,8 +208,8 @@ def parameter_for(s: Scenario, path: str, param: SweepParam) -> Parameter:
     return Parameter(path, kind, values=tuple(values))
 
 
-def check_sweep(s: Scenario) -> list[str]:
-    """A message for every problem of ``s.sweep`` that needs the scenario to see."""
+def check_sweep(s: Any) -> list[str]:
+    """A message for every problem of ``s.sweep`` that needs the scenario (``s``) to see."""
     problems = []
     for path, param in s.sweep.params.items():
         try:
@@ -230,5 +218,5 @@ def check_sweep(s: Scenario) -> list[str]:
             problems.append(f"sweep.params.{path}: {err}")
     for name in s.sweep.outcomes:
         if name not in OUTCOMES:
-            problems.append(f"sweep.outcomes: unknown outcome '{name}'.{_closest(name, OUTCOMES)}")
+            problems.append(f"sweep.outcomes: unknown outcome '{name}'.{closest(name, OUTCOMES)}")
     return problems

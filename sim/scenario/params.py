@@ -7,7 +7,6 @@ so both always show what the schema really accepts.
 from __future__ import annotations
 
 import json
-import types
 import typing
 from typing import Any
 
@@ -16,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from sim.scenario.fields import bounds, type_name
 from sim.scenario.schema import Scenario
 
 COLUMNS = ("path", "type", "default", "unit", "range", "source", "description", "required")
@@ -79,23 +79,6 @@ def _is_model(ann: Any) -> bool:
     return isinstance(ann, type) and issubclass(ann, BaseModel)
 
 
-def type_name(ann: Any) -> str:
-    """A short readable name of a type annotation: ``float``, ``list[str]``, ``str``."""
-    origin, args = typing.get_origin(ann), typing.get_args(ann)
-    if origin is typing.Annotated:
-        return type_name(args[0])
-    if origin is typing.Literal:
-        return type_name(type(args[0]))
-    if origin in (typing.Union, types.UnionType):
-        return " | ".join(type_name(a) for a in args)
-    if origin is not None:
-        inner = ", ".join(type_name(a) for a in args)
-        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
-    if ann is type(None):
-        return "None"
-    return getattr(ann, "__name__", str(ann).replace("typing.", ""))
-
-
 def _range(field: FieldInfo) -> str:
     """Bounds of a field (and of its list items) in interval notation, or its choices."""
     ann = field.annotation
@@ -122,26 +105,6 @@ def _metadata(extra: Any) -> list[Any]:
     return list(extra.metadata) if isinstance(extra, FieldInfo) else [extra]
 
 
-def bounds(metadata: list[Any]) -> str:
-    """Interval notation for ``Ge``/``Gt``/``Le``/``Lt`` metadata: ``[0, 1]``, ``(0, inf)``."""
-    lo = hi = None
-    lo_open = hi_open = True
-    for m in metadata:
-        if isinstance(m, at.Ge):
-            lo, lo_open = m.ge, False
-        elif isinstance(m, at.Gt):
-            lo, lo_open = m.gt, True
-        elif isinstance(m, at.Le):
-            hi, hi_open = m.le, False
-        elif isinstance(m, at.Lt):
-            hi, hi_open = m.lt, True
-    if lo is None and hi is None:
-        return ""
-    left = f"{'(' if lo_open else '['}{_num(lo) if lo is not None else '-inf'}"
-    right = f"{_num(hi) if hi is not None else 'inf'}{')' if hi_open else ']'}"
-    return f"{left}, {right}"
-
-
 def _length(metadata: list[Any]) -> str:
     low = next((m.min_length for m in metadata if isinstance(m, at.MinLen)), None)
     high = next((m.max_length for m in metadata if isinstance(m, at.MaxLen)), None)
@@ -152,10 +115,6 @@ def _length(metadata: list[Any]) -> str:
     if low is not None:
         return f"at least {low} items"
     return f"at most {high} items" if high is not None else ""
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
 
 
 def format_value(value: Any, *, required: bool = False) -> str:

@@ -1,0 +1,168 @@
+"""Loading a scenario: TOML files, ``extends`` chains, ``--set`` overrides, clear errors.
+
+:func:`load_scenario` reads a file and everything it ``extends`` (merged in order, the
+child winning: :func:`deep_merge`), applies ``--set PATH=VALUE`` overrides checked key by
+key against the schema (:func:`set_path`), and validates the result (:func:`validate`).
+Every problem is raised as a :class:`ScenarioError` whose message names the file, the key
+path and what is allowed. :func:`dump_scenario` is the inverse: a resolved scenario as
+plain, TOML-compatible data.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.fields import SECTORS, closest, field_names
+from sim.scenario.paths import parse_value
+from sim.scenario.policy import Event
+from sim.scenario.schema import Scenario
+from sim.scenario.sections import FreightSettings, SectorSettings, default_sectors
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used, with a message meant for the user."""
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """Read one TOML file and everything it extends, merged (child wins)."""
+    if not path.is_file():
+        via = f" (extended by {chain[-1]})" if chain else ""
+        raise ScenarioError(f"{path}: scenario file not found{via}")
+    if path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path))
+        raise ScenarioError(f"{path}: cyclic 'extends': {cycle}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: malformed TOML: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: cannot read: {err}") from None
+    parents = raw.pop("extends", [])
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(x, str) for x in parents):
+        raise ScenarioError(f"{path}: 'extends' must be a file name or a list of file names")
+    merged: dict[str, Any] = {}
+    for name in parents:  # later parents override earlier ones, the file itself overrides all
+        merged = deep_merge(merged, _read_toml((path.parent / name).resolve(), (*chain, path)))
+    return deep_merge(merged, raw)
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` into a copy of ``base``: tables merge, other values replace."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _schema_at(path: list[str]) -> type[BaseModel] | None:
+    """The pydantic model that holds the keys at ``path``, if any."""
+    model: Any = Scenario
+    for depth, key in enumerate(path):
+        if depth and path[depth - 1] == "sectors" and model == "sectors":
+            model = SectorSettings if key in SECTORS else None
+            continue
+        if model is None or not isinstance(model, type) or not issubclass(model, BaseModel):
+            return None
+        field = model.model_fields.get(key)
+        if field is None:
+            return None
+        if model is FreightSettings and key == "sectors":
+            model = "sectors"  # a table keyed by sector name
+            continue
+        ann = field.annotation
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return None if model == "sectors" else model
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``a.b.c`` in nested dicts, checking each key against the schema."""
+    keys = path.split(".")
+    node = data
+    for depth, key in enumerate(keys):
+        model = _schema_at(keys[:depth])
+        if key == "sectors" or (depth and keys[depth - 1] == "sectors"):
+            allowed = list(SECTORS) if keys[depth - 1 : depth] == ["sectors"] else None
+        else:
+            allowed = field_names(model) if model is not None else None
+        if allowed is not None and key not in allowed:
+            where = ".".join(keys[:depth]) or "the top level"
+            raise ScenarioError(
+                f"--set {path}: unknown key '{key}' in {where}.{closest(key, allowed)}"
+                f" Allowed: {', '.join(allowed)}"
+            )
+        if depth == len(keys) - 1:
+            node[key] = value
+        else:
+            nxt = node.get(key)
+            if not isinstance(nxt, dict):
+                nxt = {}
+                node[key] = nxt
+            node = nxt
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _format_error(err: dict[str, Any]) -> str:
+    loc = tuple(p for p in err["loc"] if not str(p).startswith("function-after"))
+    path = _format_loc(loc)
+    if err["type"] == "extra_forbidden":
+        model = _schema_at([str(p) for p in loc[:-1] if not isinstance(p, int)])
+        allowed = field_names(model) if model is not None else []
+        if loc[:1] == ("events",):
+            allowed = field_names(Event)
+        key = str(loc[-1])
+        tip = closest(key, allowed)
+        listing = f" Allowed: {', '.join(allowed)}." if allowed else ""
+        return f"{path}: unknown key.{tip}{listing}"
+    value = err.get("input")
+    shown = f" (got {value!r})" if not isinstance(value, dict) and value is not None else ""
+    msg = err["msg"].removeprefix("Value error, ")
+    if not loc:  # whole-scenario checks: each line already names its key path
+        return msg
+    return f"{path}: {msg}{shown}"
+
+
+def validate(data: dict[str, Any], *, origin: str = "scenario") -> Scenario:
+    """Validate a merged scenario dict, turning pydantic errors into one clear message."""
+    sectors = {n: v.model_dump() for n, v in default_sectors().items()}
+    data = deep_merge({"freight": {"sectors": sectors}}, data)  # a sector table may be partial
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        lines = [
+            line for e in err.errors(include_url=False) for line in _format_error(e).split("\n")
+        ]
+        raise ScenarioError(f"{origin}: invalid scenario\n  " + "\n  ".join(lines)) from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load, merge (extends), override (``--set``) and validate a scenario file."""
+    path = Path(path)
+    data = _read_toml(path.resolve(), ())
+    for item in overrides or []:
+        if "=" not in item:
+            raise ScenarioError(f"--set {item}: expected PATH=VALUE, e.g. policy.subsidy.basis=...")
+        key, text = item.split("=", 1)
+        set_path(data, key.strip(), parse_value(text.strip()))
+    data.setdefault("name", path.stem)
+    return validate(data, origin=str(path))
+
+
+def dump_scenario(s: Scenario) -> dict[str, Any]:
+    """The fully resolved scenario as plain data (TOML-compatible: no None)."""
+    return s.model_dump(mode="json", exclude_none=True)

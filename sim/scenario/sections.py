@@ -1,0 +1,463 @@
+"""The model's parameters: one section per part of the model (Sections 4 and 7 of the ODD).
+
+Each field is declared with :func:`~sim.scenario.fields.P`: its type, default, bounds, unit
+(``json_schema_extra["unit"]``) and source (a data file, ``assumption``, or
+:data:`~sim.scenario.fitted.CALIBRATED` when ``sim calibrate`` fitted it, in which case
+the default is read from ``sim/data/calibrated.toml`` by :func:`~sim.scenario.fitted.fitted`).
+``sim params`` and the ODD parameter table print them.
+
+Over 400 lines: these are declarations only (one field per parameter, no logic), kept in
+one module so that every parameter of the model is found in one place.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from sim.scenario.fields import (
+    ASSUMPTION,
+    SECTORS,
+    ByRiskClass,
+    P,
+    PositiveFloat,
+    Section,
+    Share,
+)
+from sim.scenario.fitted import CALIBRATED, fitted
+
+
+class RunSettings(Section):
+    """What is simulated: horizon, population sizes and the sets of provinces and partners."""
+
+    steps: int = P(40, "quarters", "Number of steps (one step is a quarter).", ge=1, le=400)
+    enterprises: int = P(
+        2000,
+        "agents",
+        "Number of enterprise agents (volumes and money do not scale with it; counts do).",
+        ge=10,
+    )
+    start_year: int = P(2015, "year", "Calendar year of step 1, for labels only.", ge=1900)
+    provinces: list[str] = P(
+        [
+            "Sichuan",
+            "Chongqing",
+            "Shaanxi",
+            "Henan",
+            "Hubei",
+            "Hunan",
+            "Anhui",
+            "Xinjiang",
+            "Gansu",
+            "Yunnan",
+            "Guangxi",
+            "Guizhou",
+            "Inner Mongolia",
+            "Heilongjiang",
+            "Zhejiang",
+            "Jiangsu",
+            "Shandong",
+            "Guangdong",
+        ],
+        "names",
+        "Provinces in the model (names from sim/data/provinces.csv).",
+        source="sim/data/provinces.csv",
+        min_length=2,
+    )
+    partners: list[str] = P(
+        [],
+        "names",
+        "Partner countries in the model; empty means every country in sim/data/partners.csv.",
+        source="sim/data/partners.csv",
+    )
+
+
+class PartnerSettings(Section):
+    """Partner-country dynamics: exchange rates, crises, demand, trade friction."""
+
+    fx_volatility: ByRiskClass = P(
+        [0.015, 0.025, 0.04, 0.06, 0.09],
+        "log per quarter",
+        "Standard deviation of the quarterly log exchange-rate step, by risk class.",
+    )
+    crisis_hazard: ByRiskClass = P(
+        [0.001, 0.004, 0.01, 0.02, 0.04],
+        "per quarter",
+        "Probability that a crisis starts in a quarter, by risk class.",
+    )
+    crisis_recovery: Share = P(
+        0.15, "per quarter", "Probability that a crisis ends in a quarter (mean length 1/p)."
+    )
+    crisis_demand_cut: Share = P(0.3, "share", "Import demand lost while in crisis.")
+    crisis_depreciation: float = P(
+        0.25, "log", "Fall of the log exchange rate when a crisis starts.", ge=0.0, le=3.0
+    )
+    demand_growth: float = P(
+        fitted("partners.demand_growth"),
+        "per year",
+        "Mean trend growth of partners' import demand.",
+        source=CALIBRATED,
+        ge=-0.5,
+        le=1.0,
+    )
+    demand_growth_spread: float = P(
+        0.02, "per year", "Spread of country trends around the mean.", ge=0.0, le=0.5
+    )
+    demand_noise: float = P(
+        0.02, "log per quarter", "Quarterly noise of import demand.", ge=0.0, le=1.0
+    )
+    fx_demand_elasticity: float = P(
+        0.5, "elasticity", "Import demand response to the partner's real exchange rate.", ge=0.0
+    )
+    friction: ByRiskClass = P(
+        [0.04, 0.07, 0.10, 0.14, 0.18],
+        "cost mark-up",
+        "Trade friction (customs, currency, barriers) as a mark-up on delivered cost.",
+    )
+
+
+class SectorSettings(Section):
+    """One sector's shipping profile."""
+
+    share: Share = P(0.2, "share", "Share of enterprises in the sector.")
+    value_of_time: float = P(
+        100.0,
+        "USD per FEU-day",
+        "Cost to the shipper of one day in transit.",
+        source=CALIBRATED,
+        ge=0.0,
+    )
+    rail_eligible: Share = P(
+        0.1,
+        "share",
+        "Share of the sector's exports that is time-sensitive enough for rail.",
+        source=CALIBRATED,
+    )
+    cargo_value: PositiveFloat = P(
+        0.1, "USD mn per FEU", "Value of goods in one forty-foot container."
+    )
+
+
+def default_sectors() -> dict[str, SectorSettings]:
+    """The sector table's defaults: assumed shares and cargo values, calibrated the rest."""
+    # share and cargo value; the values of time and rail-eligible shares are calibrated
+    # (sim/data/calibrated.toml: 0.3098 and 0.3914 times the reference values of
+    # sim.analysis.calibration.search)
+    rows = {
+        "electronics": (0.15, 0.40),
+        "machinery": (0.25, 0.15),
+        "automotive": (0.10, 0.20),
+        "chemicals": (0.15, 0.06),
+        "consumer_goods": (0.35, 0.05),
+    }
+    return {
+        name: SectorSettings(
+            share=s,
+            value_of_time=fitted(f"freight.sectors.{name}.value_of_time"),
+            rail_eligible=fitted(f"freight.sectors.{name}.rail_eligible"),
+            cargo_value=c,
+        )
+        for name, (s, c) in rows.items()
+    }
+
+
+class FreightSettings(Section):
+    """Platforms' costs, trains, the sea route and shippers' hub choice."""
+
+    train_slots: int = P(
+        41,
+        "FEU per train",
+        "Forty-foot container slots on a block train.",
+        source="cr_express_facts.csv: train_capacity_feu",
+        ge=1,
+    )
+    rail_cost: PositiveFloat = P(
+        6000.0,
+        "USD per FEU",
+        "Unsubsidised rail cost to Western Europe at saturated frequency, full train.",
+        source="cr_express_facts.csv: rail_cost_per_feu_usd_low (2018)",
+    )
+    density_premium: float = P(
+        fitted("freight.density_premium"),
+        "share",
+        "Extra cost per train when running far below saturation frequency.",
+        source=CALIBRATED,
+        ge=0,
+    )
+    saturation_trains: PositiveFloat = P(
+        90.0, "trains per quarter", "Frequency (about daily) beyond which density saves no more."
+    )
+    min_trains: float = P(
+        fitted("freight.min_trains"),
+        "trains per quarter",
+        "Scheduled service an open platform keeps (13: one train a week), loaded or not.",
+        source=CALIBRATED,
+        ge=0.0,
+    )
+    congestion: float = P(
+        fitted("freight.congestion"),
+        "per unit overload",
+        "Cost rise per squared unit of overload beyond capacity.",
+        source=CALIBRATED,
+        ge=0,
+    )
+    fixed_cost: float = P(
+        15000.0,
+        "USD per quarter per train of capacity",
+        "Terminal fixed cost, proportional to capacity.",
+        ge=0.0,
+    )
+    sea_cost: PositiveFloat = P(
+        3000.0,
+        "USD per FEU",
+        "Sea freight from a Chinese port to Western Europe.",
+        source="cr_express_facts.csv: sea_cost_per_feu_usd (2018)",
+    )
+    rail_days_factor: PositiveFloat = P(
+        1.0,
+        "ratio",
+        "Rail transit days relative to the routes table (technology and border procedures).",
+        source="cr_express_facts.csv: transit_days_rail 24 (2016) to 12 (2021); 1 = routes.csv",
+        le=5.0,
+    )
+    inland_cost: float = P(
+        1.2, "USD per FEU-km", "Inland haul from the province to a hub or port.", ge=0.0
+    )
+    route_factor: float = P(
+        1.25, "ratio", "Route distance over great-circle distance for inland hauls.", ge=1.0
+    )
+    logit_scale: PositiveFloat = P(
+        fitted("freight.logit_scale"),
+        "USD",
+        "Generalized cost that changes utility by one unit (1/beta).",
+        source=CALIBRATED,
+    )
+    loyalty: float = P(
+        300.0, "USD per FEU", "Utility bonus for last step's route, in cost units.", ge=0.0
+    )
+    contract_length: float = P(
+        fitted("freight.contract_length"),
+        "quarters",
+        "Mean length of a shipping contract; 1/L re-choose each step.",
+        source=CALIBRATED,
+        ge=1.0,
+    )
+    price_smoothing: Share = P(
+        0.5, "weight", "Weight of the newest volume in the smoothed volume used for prices."
+    )
+    export_elasticity: float = P(
+        fitted("freight.export_elasticity"),
+        "elasticity",
+        "Response of export volume to generalized delivered cost.",
+        source=CALIBRATED,
+        ge=0.0,
+    )
+    total_exports: PositiveFloat = P(
+        fitted("freight.total_exports"),
+        "FEU per quarter",
+        "Exports of the modelled enterprises to the partners at step 1.",
+        source=CALIBRATED,
+    )
+    initial_capacity: PositiveFloat = P(
+        fitted("freight.initial_capacity"),
+        "trains per quarter",
+        "Terminal capacity of a newly opened platform.",
+        source=CALIBRATED,
+    )
+    expand_share: PositiveFloat = P(
+        fitted("freight.expand_share"),
+        "share of capacity",
+        "Capacity added by one expansion, relative to the current.",
+        source=CALIBRATED,
+    )
+    capacity_lead_time: int = P(4, "quarters", "Time from ordering capacity to using it.", ge=0)
+    expand_above: Share = P(0.85, "utilization", "Expand capacity when trains/capacity exceed it.")
+    retire_below: Share = P(0.3, "utilization", "Retire capacity after sustained use below it.")
+    retire_after: int = P(4, "quarters", "Quarters of low use before capacity retires.", ge=1)
+    retire_share: Share = P(0.25, "share", "Share of capacity retired at a time.")
+    close_below: PositiveFloat = P(
+        10.0, "trains per quarter", "A platform whose capacity falls below this closes."
+    )
+    sectors: dict[str, SectorSettings] = Field(
+        default_factory=default_sectors,
+        description="Sector profiles (value of time, rail eligibility, cargo value).",
+        json_schema_extra={"unit": "", "source": ASSUMPTION},
+    )
+
+    @model_validator(mode="after")
+    def _check_sectors(self) -> FreightSettings:
+        if set(self.sectors) != set(SECTORS):
+            missing = sorted(set(SECTORS) - set(self.sectors))
+            extra = sorted(set(self.sectors) - set(SECTORS))
+            raise ValueError(
+                f"sectors must be exactly {', '.join(SECTORS)}"
+                + (f"; missing {missing}" if missing else "")
+                + (f"; unknown {extra}" if extra else "")
+            )
+        total = sum(s.share for s in self.sectors.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"sector shares must sum to 1, got {total:.4f}")
+        return self
+
+
+class StrategySettings(Section):
+    """Provinces' objective and learning rule (the uncoordinated race of Section 4.4)."""
+
+    rank_weight: float = P(
+        fitted("strategy.rank_weight"),
+        "USD mn per quarter per unit share",
+        "Value to a province of its share of national trains run (the tournament).",
+        source=CALIBRATED,
+        ge=0.0,
+    )
+    volume_value: float = P(
+        150.0,
+        "USD per FEU",
+        "Local value credited per container through the province's platforms.",
+        ge=0.0,
+    )
+    train_value: float = P(
+        fitted("strategy.train_value"),
+        "USD per train",
+        "Political value of a train run (train-count targets).",
+        source=CALIBRATED,
+        ge=0.0,
+    )
+    fiscal_weight: Share = P(
+        0.5, "weight", "Share of fiscal cost a province feels (transfers, soft budget)."
+    )
+    initial_subsidy: Share = P(0.3, "share of cost", "Subsidy rate of every platform at start.")
+    initial_markup: float = P(
+        0.3,
+        "share",
+        "Train target at start, as trains beyond those the cargo fills (0.3: 77% loaded).",
+        ge=0.0,
+        le=5.0,
+    )
+    subsidy_step: Share = P(
+        fitted("strategy.subsidy_step"),
+        "share of cost",
+        "Size of a hill-climbing move in subsidy.",
+        source=CALIBRATED,
+    )
+    markup_step: Share = P(0.05, "share", "Size of a hill-climbing move in the train target.")
+    max_markup: float = P(2.0, "share", "Highest train target markup a province sets.", ge=0.0)
+    learning_noise: float = P(
+        0.01, "share of cost", "Noise added to each subsidy move.", ge=0.0, le=0.5
+    )
+    max_subsidy: Share = P(0.8, "share of cost", "Ceiling no province goes beyond.")
+    imitation: Share = P(
+        fitted("strategy.imitation"),
+        "per quarter",
+        "Probability of imitating the fastest-growing province's subsidy.",
+        source=CALIBRATED,
+    )
+    imitation_rate: Share = P(0.5, "share", "How far an imitation moves toward the model.")
+    close_after: int = P(
+        4, "quarters", "A province closes a platform whose value is negative this long.", ge=1
+    )
+    entry: Share = P(
+        fitted("strategy.entry"),
+        "per quarter",
+        "Probability of opening a platform on a corridor no other province uses yet.",
+        source=CALIBRATED,
+    )
+    herding: Share = P(
+        fitted("strategy.herding"),
+        "per quarter",
+        "Opening probability per unit share of other provinces already on a corridor.",
+        source=CALIBRATED,
+    )
+
+
+class FinanceSettings(Section):
+    """Enterprises going abroad, the lender and the insurer (Section 4.1)."""
+
+    go_abroad_rate: Share = P(
+        0.02, "per quarter", "Probability an average-productivity firm seeks a project loan."
+    )
+    project_size: PositiveFloat = P(
+        2.0, "quarters of revenue", "Cost of a project abroad relative to export revenue."
+    )
+    equity_share: Share = P(0.3, "share", "Share of project cost paid from the firm's own cash.")
+    collateral: PositiveFloat = P(2.0, "quarters of revenue", "Mean domestic collateral of a firm.")
+    initial_cash: PositiveFloat = P(0.8, "quarters of revenue", "Mean cash of a firm at entry.")
+    state_share: Share = P(0.3, "share", "Share of state-owned enterprises.")
+    collateral_ratio: PositiveFloat = P(
+        1.0, "ratio", "Collateral the lender requires per unit of loan (state-owned firms)."
+    )
+    private_collateral_ratio: PositiveFloat = P(
+        1.5, "ratio", "Collateral required of private firms without equal terms."
+    )
+    risk_appetite: Share = P(
+        0.02, "per quarter", "Highest expected loss rate (after insurance) the lender accepts."
+    )
+    loss_given_default: Share = P(
+        0.6,
+        "share",
+        "Loss share at default when collateral covers the rest; more when it falls short.",
+    )
+    project_default: ByRiskClass = P(
+        [0.002, 0.004, 0.008, 0.015, 0.03],
+        "per quarter",
+        "Project failure probability by partner risk class.",
+    )
+    crisis_default_multiplier: float = P(
+        6.0, "ratio", "Failure probability multiplier while the partner is in crisis.", ge=1.0
+    )
+    lender_capacity: Share = P(
+        0.02, "share of revenue", "Lending per quarter as share of firms' export revenue."
+    )
+    interest_rate: Share = P(0.012, "per quarter", "Loan rate for state-owned firms.")
+    private_spread: Share = P(0.006, "per quarter", "Extra rate for private firms.")
+    project_return: Share = P(
+        0.045, "per quarter", "Project return on cost, in the partner's currency."
+    )
+    project_length: int = P(
+        12, "quarters", "Life of a project; the loan is repaid at its end.", ge=1
+    )
+    productivity_gain: Share = P(
+        0.05, "share", "Productivity gain of a firm whose project succeeds (Section 3.2)."
+    )
+    overseas_asset_share: Share = P(
+        0.5, "share", "Share of a completed project's cost kept as overseas assets."
+    )
+    export_margin: Share = P(0.04, "share", "Profit margin on export revenue.")
+    profit_noise: float = P(
+        0.05, "share of revenue", "Standard deviation of quarterly profit.", ge=0.0, le=1.0
+    )
+    cash_ceiling: PositiveFloat = P(
+        3.0, "quarters of revenue", "Cash a firm keeps; it pays the rest out to its owners."
+    )
+    size_dispersion: float = P(
+        1.0, "log s.d.", "Dispersion of firm size (lognormal) at entry.", ge=0.0, le=3.0
+    )
+    productivity_dispersion: float = P(
+        0.4, "log s.d.", "Dispersion of base productivity (lognormal, mean 1).", ge=0.0, le=3.0
+    )
+    balance_dispersion: float = P(
+        0.5, "log s.d.", "Dispersion of entrants' cash and collateral (lognormal).", ge=0.0, le=3.0
+    )
+    premium: Share = P(
+        0.003, "per quarter", "Insurance premium on the insured amount (cover times loan)."
+    )
+    receivables_constraint: Share = P(
+        0.25,
+        "share",
+        "Export loss of a constrained firm to the riskiest partner with no insurance cover.",
+    )
+
+
+class InnovationSettings(Section):
+    """Provinces' innovation stock and its link to enterprise productivity (4.2, 5.x)."""
+
+    rd_effect: float = P(
+        0.006, "per quarter per % R&D intensity", "Innovation growth from R&D.", ge=0.0
+    )
+    talent_effect: float = P(0.01, "per quarter per unit talent", "Growth from talent.", ge=0.0)
+    conversion: float = P(
+        0.002, "per quarter", "Conversion of research stock into innovation.", ge=0.0
+    )
+    depreciation: Share = P(0.01, "per quarter", "Depreciation of the innovation stock.")
+    productivity_elasticity: float = P(
+        0.5, "elasticity", "Enterprise productivity response to the province's stock.", ge=0.0
+    )
