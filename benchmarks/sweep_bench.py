@@ -41,7 +41,7 @@ import mesa
 
 from sim.model.model import BRIModel
 from sim.outcomes import OUTCOMES
-from sim.scenario.schema import dump_scenario, load_scenario, set_path, validate
+from sim.scenario.loading import dump_scenario, load_scenario, set_path, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -1,7 +1,7 @@
 """Agent-based simulation of provinces competing for Belt-and-Road platforms and financing.
 
 The one entry point is :func:`sim.experiments.experiment.run`; scenarios are loaded and validated by
-:func:`sim.scenario.schema.load_scenario`.
+:func:`sim.scenario.loading.load_scenario`.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -14,7 +14,8 @@ import pandas as pd
 
 from sim.experiments.experiment import RunResult, run
 from sim.model.model import BRIModel
-from sim.scenario.schema import Scenario, deep_merge, validate
+from sim.scenario.loading import deep_merge, validate
+from sim.scenario.schema import Scenario
 
 SEED = 20240611
 SMALL: dict[str, Any] = {"run": {"enterprises": 200, "steps": 8}}

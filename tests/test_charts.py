@@ -42,7 +42,7 @@ from sim.plots.model import (
     subsidy_figure,
 )
 from sim.plots.over_time import groups, plot_group
-from sim.scenario.schema import dump_scenario, load_scenario, validate
+from sim.scenario.loading import dump_scenario, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -19,8 +19,10 @@ from sim.experiments.experiment import run
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.plots.model import MODEL_CHARTS
 from sim.plots.over_time import plot_over_time
+from sim.scenario.loading import load_scenario, validate
 from sim.scenario.params import parameter_table
-from sim.scenario.schema import Scenario, get_path, load_scenario, validate
+from sim.scenario.paths import get_path
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 COORDINATION = ROOT / "scenarios" / "coordination.toml"

@@ -19,7 +19,7 @@ from sim.cli.compare import unique_labels
 from sim.experiments.experiment import child_seeds
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.plots.compare import plot_differences, plot_scenarios_over_time, scenario_stats
-from sim.scenario.schema import load_scenario
+from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

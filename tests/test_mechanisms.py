@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.model import mechanisms as mech
-from sim.scenario.schema import InnovationSettings
+from sim.scenario.sections import InnovationSettings
 
 INF = float("inf")
 

@@ -24,7 +24,8 @@ from sim.model import mechanisms as mech
 from sim.model.agents import Platform, Province
 from sim.model.model import BRIModel
 from sim.model.reference import ReferenceEnterprise, ReferenceModel
-from sim.scenario.schema import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 STEPS = 12

@@ -20,7 +20,7 @@ from sim.experiments.runners import (
     make_backend,
     run_replications,
 )
-from sim.scenario.schema import dump_scenario, load_scenario, validate
+from sim.scenario.loading import dump_scenario, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

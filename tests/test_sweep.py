@@ -36,7 +36,7 @@ from sim.experiments.sweep import (
     run_sweep,
 )
 from sim.plots.sweep import plot_heatmap, plot_morris, plot_sobol
-from sim.scenario.schema import ScenarioError, dump_scenario, load_scenario, validate
+from sim.scenario.loading import ScenarioError, dump_scenario, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

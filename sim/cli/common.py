@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from sim.scenario.schema import Scenario, ScenarioError, load_scenario
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
 
 DEFAULT_SEED = 20260101
 USAGE_ERROR = 2

@@ -25,7 +25,8 @@ from rich.text import Text
 
 from sim.cli.common import DEFAULT_SEED, fail, fmt, prepare_out_dir, wide_console
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
-from sim.scenario.schema import Scenario, ScenarioError, load_scenario
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -327,7 +328,7 @@ def write_scenarios(directory: Path, labels: list[str], scenarios: list[Scenario
     import tomli_w
 
     from sim.experiments.store import write_file
-    from sim.scenario.schema import dump_scenario
+    from sim.scenario.loading import dump_scenario
 
     directory.mkdir(parents=True, exist_ok=True)
     for label, s in zip(labels, scenarios, strict=True):

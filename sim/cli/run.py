@@ -30,7 +30,8 @@ from sim.cli.common import (
     replications_with_progress,
     wide_console,
 )
-from sim.scenario.schema import Scenario, ScenarioError, load_scenario
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

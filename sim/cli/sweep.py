@@ -24,7 +24,8 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.cli.common import DEFAULT_SEED, fail, fmt, load, wide_console
-from sim.scenario.schema import ScenarioError, dump_scenario, parse_value, validate
+from sim.scenario.loading import ScenarioError, dump_scenario, validate
+from sim.scenario.paths import parse_value
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

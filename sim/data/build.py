@@ -4,6 +4,9 @@ Run ``python -m sim.data.build``. Figures come from the source CSVs; everything 
 an assumption table below, labelled so in each row's ``status`` and ``source``. Output
 is deterministic (sorted rows, fixed float format) so a test can compare the committed
 tables with a fresh build.
+
+Over 400 lines: one short builder per table, and the assumption tables written out row by
+row so that each assumed figure is read where it is stated.
 """
 
 from __future__ import annotations

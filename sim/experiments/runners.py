@@ -27,7 +27,8 @@ from typing import Any, Protocol, Self, TypeVar
 import pandas as pd
 
 from sim.experiments.experiment import RunResult, run
-from sim.scenario.schema import Scenario, dump_scenario, validate
+from sim.scenario.loading import dump_scenario, validate
+from sim.scenario.schema import Scenario
 
 T = TypeVar("T")
 R = TypeVar("R")

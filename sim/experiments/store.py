@@ -23,7 +23,8 @@ import pandas as pd
 import tomli_w
 
 import sim
-from sim.scenario.schema import Scenario, dump_scenario
+from sim.scenario.loading import dump_scenario
+from sim.scenario.schema import Scenario
 
 TABLES = ("outcomes", "provinces", "platforms")
 SUMMARY = "summary.csv"

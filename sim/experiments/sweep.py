@@ -47,14 +47,10 @@ import pandas as pd
 
 import sim
 from sim.outcomes import OUTCOMES
+from sim.scenario.loading import dump_scenario, set_path, validate
 from sim.scenario.parameters import Parameter, parameter_for
-from sim.scenario.schema import (
-    Scenario,
-    SweepParam,
-    dump_scenario,
-    set_path,
-    validate,
-)
+from sim.scenario.policy import SweepParam
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -4,6 +4,9 @@
 below. The route network (static matrices and generalized costs of every option) is
 :class:`~sim.model.routes.RouteNetwork`. The ODD document (docs/ODD.md) states the rules
 each stage applies.
+
+Just over 400 lines: the construction of the agents and one short method per stage; the
+rules themselves are in :mod:`sim.model.mechanisms`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from sim.model.collect import collect_step
 from sim.model.draws import Draws
 from sim.model.firms import Firms, StepFlows
 from sim.model.routes import RouteNetwork
-from sim.scenario.schema import SECTORS, Scenario, assign_path
+from sim.scenario.fields import SECTORS
+from sim.scenario.paths import assign_path
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim import data
 from sim.model import mechanisms as mech
-from sim.scenario.schema import SECTORS
+from sim.scenario.fields import SECTORS
 
 
 class RouteNetwork:
