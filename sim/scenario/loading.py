@@ -150,14 +150,19 @@ def _format_error(err: dict[str, Any]) -> str:
 
 
 def _blamed(line: str, loc: str, options: dict[str, str]) -> str | None:
-    """The option (``--set X``, ``--steps N``) a problem comes from, if one set its key."""
-    for key, option in options.items():
-        if loc:  # a field's own error: the option set that key, or a table above it or below
+    """The options (``--set X``, ``--steps N``) a problem comes from, if they set its keys.
+
+    A field's own error comes from the option that set that key (or a table above or
+    below it); a whole-scenario check names the keys it involves, and every option that
+    set one of them is named.
+    """
+    if loc:
+        for key, option in options.items():
             if loc == key or loc.startswith((f"{key}.", f"{key}[")) or key.startswith(f"{loc}."):
                 return option
-        elif key in line:  # a whole-scenario check names the keys it involves
-            return option
-    return None
+        return None
+    named = [option for key, option in options.items() if key in line]
+    return ", ".join(named) or None
 
 
 def validate(

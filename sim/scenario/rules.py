@@ -19,7 +19,12 @@ A field's own range (:mod:`sim.scenario.sections`) cannot see the others. Here:
     completed project multiplies productivity by ``1 + gain``. The bound is taken at the
     run's most extreme province and the most extreme values events set;
   - *partners' demand trend stays within a factor* :data:`LIMIT`: the mean trend
-    ``exp(demand_growth * years)`` over the run.
+    ``exp(demand_growth * years)`` over the run;
+  - *delivered prices stay positive*: the logit's inclusive value (mechanism 4), the
+    expected cost of the best route, lies up to ``logit_scale * ln(options)`` below the
+    cheapest option, and a firm's delivered price adds it to the cargo's value; with
+    ``logit_scale * ln(options)`` above the least valuable cargo
+    (``cargo_value`` in USD) the price can turn negative and exports undefined.
 
   Beyond a factor of ten thousand, volumes exceed the world's container trade by orders
   of magnitude and congestion costs (squared overloads) run to overflow: the model's
@@ -82,13 +87,38 @@ def shown(value: Any) -> str:
     return repr(value)
 
 
-def check_rules(states: list[Any], provinces: Any) -> list[str]:
+def check_rules(states: list[Any], data: Any) -> list[str]:
     """A message for every cross-field rule broken in any of ``states`` (see the module).
 
-    ``provinces`` is the provinces table (``sim.data.load_provinces()``).
+    ``data`` is :mod:`sim.data` (the provinces and platforms tables are read).
     """
-    problems = [*_stock_sign(states), *_productivity(states, provinces), *_demand(states[0])]
+    problems = [
+        *_stock_sign(states),
+        *_productivity(states, data.load_provinces()),
+        *_demand(states[0]),
+        *_delivered_price(states, data.load_platforms()),
+    ]
     return list(dict.fromkeys(problems))
+
+
+def _delivered_price(states: list[Any], platforms: Any) -> list[str]:
+    s = states[0]
+    options = int(platforms["province"].isin(s.run.provinces).sum()) + 1  # and the sea
+    scale = max(_values(states, "freight.logit_scale"))
+    cheapest = min(
+        (sec.cargo_value * 1e6, name) for st in states for name, sec in st.freight.sectors.items()
+    )
+    spread = scale * math.log(options)
+    if spread < cheapest[0]:
+        return []
+    return [
+        f"freight.logit_scale = {scale:g}: the logit's expected route cost can lie"
+        f" logit_scale * ln({options} routes) = {spread:,.0f} USD below the cheapest route,"
+        f" more than the cargo of a container of {cheapest[1]}"
+        f" (freight.sectors.{cheapest[1]}.cargo_value = {cheapest[0] / 1e6:g} USD mn), so"
+        f" delivered prices can turn negative; keep logit_scale below"
+        f" {cheapest[0] / math.log(options):,.0f}"
+    ]
 
 
 def _stock_sign(states: list[Any]) -> list[str]:

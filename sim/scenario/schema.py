@@ -55,7 +55,7 @@ class Scenario(Section):
         value_problems, states = event_states(self, skip=refused)
         problems += value_problems
         if not problems:  # the rules read names and values that must be valid first
-            problems += check_rules(states, data.load_provinces())
+            problems += check_rules(states, data)
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -266,10 +266,11 @@ class FreightSettings(Section):
         fitted("freight.logit_scale"),
         "USD",
         "Generalized cost that changes utility by one unit (1/beta); at least USD 1, below"
-        " which utilities of costs in the thousands overflow.",
+        " which utilities of costs in the thousands overflow, and small enough that"
+        " delivered prices stay positive (see sim.scenario.rules).",
         source=CALIBRATED,
         ge=1.0,
-        le=1e6,
+        le=1e5,
     )
     loyalty: float = P(
         300.0,
@@ -563,11 +564,14 @@ class InnovationSettings(Section):
     conversion: float = P(
         0.002, "per quarter", "Conversion of research stock into innovation.", ge=0.0, le=0.1
     )
-    depreciation: Share = P(
+    depreciation: float = P(
         0.01,
         "per quarter",
-        "Depreciation of the innovation stock (with policy.innovation.spillover at most 1,"
-        " or a stock above its group's mean overshoots below zero).",
+        "Depreciation of the innovation stock: at most 0.1 a quarter (a third a year; stocks"
+        " of knowledge lose 15-25% a year), and with policy.innovation.spillover at most 1,"
+        " or a stock above its group's mean overshoots below zero.",
+        ge=0.0,
+        le=0.1,
     )
     productivity_elasticity: float = P(
         0.5,
