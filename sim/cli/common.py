@@ -36,10 +36,10 @@ def wide_console(width: int = 120) -> Console:
     return console if console.is_terminal else Console(width=max(console.width, width))
 
 
-def load(path: Path, overrides: list[str]) -> Scenario:
-    """Load and validate a scenario, or fail with the problem."""
+def load(path: Path, overrides: list[str], *, steps: int | None = None) -> Scenario:
+    """Load and validate a scenario (``--set`` overrides, ``--steps``), or fail with the problem."""
     try:
-        return load_scenario(path, overrides)
+        return load_scenario(path, overrides, steps=steps)
     except ScenarioError as err:
         fail(str(err))
 

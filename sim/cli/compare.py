@@ -98,12 +98,14 @@ def unique_labels(names_and_stems: list[tuple[str, str]]) -> list[str]:
     return labels
 
 
-def load_all(paths: list[Path], overrides: list[str]) -> list[Scenario]:
+def load_all(
+    paths: list[Path], overrides: list[str], *, steps: int | None = None
+) -> list[Scenario]:
     """Load and validate every scenario; report every problem and fail if there is any."""
     scenarios, problems = [], []
     for path in paths:
         try:
-            scenarios.append(load_scenario(path, overrides))
+            scenarios.append(load_scenario(path, overrides, steps=steps))
         except ScenarioError as err:
             problems.append(str(err))
     problems = list(dict.fromkeys(problems))  # a bad --set is the same problem in every file
@@ -194,7 +196,7 @@ def compare(
     overrides = [*(set_ or []), *([f"run.steps={steps}"] if steps is not None else [])]
     shown = pick_outcomes(outcomes)
     paths = unique_paths([base, *others])
-    scenarios = load_all(paths, overrides)
+    scenarios = load_all(paths, set_ or [], steps=steps)
     if len(scenarios) < 2:
         fail(f"nothing to compare: every file given is {base}; name another scenario")
     labels = unique_labels([(s.name, p.stem) for s, p in zip(scenarios, paths, strict=True)])

@@ -87,7 +87,7 @@ def run(
 
     started, clock = store.now_iso(), time.perf_counter()
     overrides = [*(set_ or []), *([f"run.steps={steps}"] if steps is not None else [])]
-    resolved = load(scenario, overrides)
+    resolved = load(scenario, set_ or [], steps=steps)
     out = prepare_out_dir(out, resolved.name, force=force)
     seeds = child_seeds(seed, replications)
     result = replications_with_progress(resolved, seeds, workers=workers)

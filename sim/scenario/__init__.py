@@ -9,6 +9,7 @@ modules, each importing only those above it:
 - :mod:`~sim.scenario.sections`: the model's parameters, one section per part of the model.
 - :mod:`~sim.scenario.policy`: policies, scheduled events and a scenario's sweep settings.
 - :mod:`~sim.scenario.parameters`: ``Parameter``, the one type of a parameter that varies.
+- :mod:`~sim.scenario.rules`: ``set`` events' values and the cross-field rules.
 - :mod:`~sim.scenario.schema`: ``Scenario``, the whole scenario and its cross-checks.
 - :mod:`~sim.scenario.loading`: TOML, ``extends``, ``--set``, ``ScenarioError``, validation.
 - :mod:`~sim.scenario.params`: the parameter table of ``sim params`` and the ODD.

@@ -14,10 +14,10 @@ import difflib
 import types
 import typing
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import annotated_types as at
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 ASSUMPTION = "assumption"
 
@@ -39,19 +39,100 @@ def P(default: Any, unit: str, description: str, *, source: str = ASSUMPTION, **
 
 
 class Section(BaseModel):
-    """A block of parameters: unknown keys fail, assignment is validated."""
+    """A block of parameters: unknown keys fail, assignment is validated, types are strict.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    Numbers must be finite (no ``inf`` or ``nan``); a number field takes an integer or a
+    float but never ``true``/``false`` or a quoted string, and a boolean field only
+    ``true`` or ``false`` (:func:`strict_kind`). The same checks run when a ``set`` event
+    assigns a value during a run.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_types(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None:
+            problem = type_problem(strict_kind(field.annotation), value)
+            if problem:
+                raise ValueError(problem)
+        return value
 
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveFloat = Annotated[float, Field(gt=0.0)]
-ByRiskClass = Annotated[list[Annotated[float, Field(ge=0.0)]], Field(min_length=5, max_length=5)]
+
+
+def by_risk_class(high: float) -> Any:
+    """A list of five numbers in ``[0, high]``, one per partner risk class (1 safest)."""
+    return Annotated[
+        list[Annotated[float, Field(ge=0.0, le=high)]], Field(min_length=5, max_length=5)
+    ]
+
+
+# probabilities and shares by risk class: each in [0, 1]
+ByRiskClass = by_risk_class(1.0)
+
+Kind = Literal["int", "float", "ints", "floats", "bool", "other"]
+
+
+def strict_kind(ann: Any) -> Kind:
+    """What a field's annotation accepts, for the strict type check: numbers or booleans."""
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is typing.Annotated:
+        return strict_kind(args[0])
+    if ann is bool:
+        return "bool"
+    if ann is int:
+        return "int"
+    if ann is float:
+        return "float"
+    if origin in (typing.Union, types.UnionType):
+        kinds = {strict_kind(a) for a in args if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else "other"
+    if origin is list and args and strict_kind(args[0]) in ("int", "float"):
+        return "ints" if strict_kind(args[0]) == "int" else "floats"
+    return "other"
+
+
+def type_problem(kind: Kind, value: Any) -> str:
+    """Why ``value`` does not fit a field of ``kind`` (numbers, booleans), or ``""``."""
+    if kind in ("int", "float"):
+        return _number_problem(value, kind)
+    if kind in ("ints", "floats") and isinstance(value, list):
+        for i, item in enumerate(value):
+            problem = _number_problem(item, kind[:-1])
+            if problem:
+                return f"item {i}: {problem}"
+    if kind == "bool" and not isinstance(value, bool):
+        if isinstance(value, str):
+            return "Input should be true or false, not a string (write it without quotes)"
+        return f"Input should be true or false, not a {_type_word(value)}"
+    return ""
+
+
+def _number_problem(value: Any, kind: str) -> str:
+    expected = "Input should be a valid " + ("integer" if kind == "int" else "number")
+    if isinstance(value, bool):
+        return f"{expected}, not true or false"
+    if isinstance(value, str):
+        return f"{expected}, not a string (write numbers without quotes)"
+    return ""
+
+
+def _type_word(value: Any) -> str:
+    return "number" if isinstance(value, int | float) else type(value).__name__
 
 
 def closest(name: str, candidates: Sequence[str]) -> str:
-    """`` Did you mean 'x'?`` for the candidate closest to ``name``, or an empty string."""
-    hint = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+    """`` Did you mean 'x'?`` for the candidate closest to ``name``, or an empty string.
+
+    The name itself is never suggested, and a case-insensitive match wins.
+    """
+    others = [c for c in candidates if c != name]
+    same = [c for c in others if c.casefold() == name.casefold()]
+    hint = same or difflib.get_close_matches(name, others, n=1, cutoff=0.5)
     return f" Did you mean '{hint[0]}'?" if hint else ""
 
 

@@ -1,11 +1,13 @@
 """Loading a scenario: TOML files, ``extends`` chains, ``--set`` overrides, clear errors.
 
 :func:`load_scenario` reads a file and everything it ``extends`` (merged in order, the
-child winning: :func:`deep_merge`), applies ``--set PATH=VALUE`` overrides checked key by
-key against the schema (:func:`set_path`), and validates the result (:func:`validate`).
-Every problem is raised as a :class:`ScenarioError` whose message names the file, the key
-path and what is allowed. :func:`dump_scenario` is the inverse: a resolved scenario as
-plain, TOML-compatible data.
+child winning: :func:`deep_merge`), applies ``--set PATH=VALUE`` overrides and ``--steps``
+checked key by key against the schema (:func:`set_path`), and validates the result
+(:func:`validate`). Every problem is raised as a :class:`ScenarioError` whose message
+names where the bad value came from (the file, or the option: ``--set PATH=VALUE``,
+``--steps N``), the key path and what is allowed. An empty file, and an event the file
+schedules past its run's last step, are refused too. :func:`dump_scenario` is the
+inverse: a resolved scenario as plain, TOML-compatible data.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from pydantic import BaseModel, ValidationError
 from sim.scenario.fields import SECTORS, closest, field_names
 from sim.scenario.paths import parse_value
 from sim.scenario.policy import Event
+from sim.scenario.rules import shown
 from sim.scenario.schema import Scenario
-from sim.scenario.sections import FreightSettings, SectorSettings, default_sectors
+from sim.scenario.sections import FreightSettings, RunSettings, SectorSettings, default_sectors
 
 
 class ScenarioError(Exception):
@@ -42,6 +45,11 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(f"{path}: malformed TOML: {err}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(f"{path}: cannot read: {err}") from None
+    if not raw:
+        raise ScenarioError(
+            f'{path}: the scenario file is empty; give it at least a name (name = "my_case")'
+            ' or the scenario it builds on (extends = "baseline.toml")'
+        )
     parents = raw.pop("extends", [])
     if isinstance(parents, str):
         parents = [parents]
@@ -117,6 +125,10 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def _error_loc(err: dict[str, Any]) -> str:
+    return _format_loc(tuple(p for p in err["loc"] if not str(p).startswith("function-after")))
+
+
 def _format_error(err: dict[str, Any]) -> str:
     loc = tuple(p for p in err["loc"] if not str(p).startswith("function-after"))
     path = _format_loc(loc)
@@ -130,37 +142,108 @@ def _format_error(err: dict[str, Any]) -> str:
         listing = f" Allowed: {', '.join(allowed)}." if allowed else ""
         return f"{path}: unknown key.{tip}{listing}"
     value = err.get("input")
-    shown = f" (got {value!r})" if not isinstance(value, dict) and value is not None else ""
+    got = f" (got {shown(value)})" if not isinstance(value, dict) and value is not None else ""
     msg = err["msg"].removeprefix("Value error, ")
     if not loc:  # whole-scenario checks: each line already names its key path
         return msg
-    return f"{path}: {msg}{shown}"
+    return f"{path}: {msg}{got}"
 
 
-def validate(data: dict[str, Any], *, origin: str = "scenario") -> Scenario:
-    """Validate a merged scenario dict, turning pydantic errors into one clear message."""
+def _blamed(line: str, loc: str, options: dict[str, str]) -> str | None:
+    """The options (``--set X``, ``--steps N``) a problem comes from, if they set its keys.
+
+    A field's own error comes from the option that set that key (or a table above or
+    below it); a whole-scenario check names the keys it involves, and every option that
+    set one of them is named.
+    """
+    if loc:
+        for key, option in options.items():
+            if loc == key or loc.startswith((f"{key}.", f"{key}[")) or key.startswith(f"{loc}."):
+                return option
+        return None
+    named = [option for key, option in options.items() if key in line]
+    return ", ".join(named) or None
+
+
+def validate(
+    data: dict[str, Any], *, origin: str = "scenario", options: dict[str, str] | None = None
+) -> Scenario:
+    """Validate a merged scenario dict, turning pydantic errors into one clear message.
+
+    ``options`` maps a key path to the command-line option that set it (``run.steps`` to
+    ``--steps 8``); a problem at that key is reported under the option, not ``origin``.
+    """
     sectors = {n: v.model_dump() for n, v in default_sectors().items()}
     data = deep_merge({"freight": {"sectors": sectors}}, data)  # a sector table may be partial
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        lines = [
-            line for e in err.errors(include_url=False) for line in _format_error(e).split("\n")
-        ]
-        raise ScenarioError(f"{origin}: invalid scenario\n  " + "\n  ".join(lines)) from None
+        groups: dict[str, list[str]] = {}
+        for e in err.errors(include_url=False):
+            loc = _error_loc(e) if e["loc"] else ""
+            for line in _format_error(e).split("\n"):
+                option = _blamed(line, loc, options or {})
+                header = f"{option}: invalid value" if option else f"{origin}: invalid scenario"
+                groups.setdefault(header, []).append(line)
+        first = f"{origin}: invalid scenario"
+        order = sorted(groups, key=lambda h: h != first)  # the file's own problems first
+        raise ScenarioError(
+            "\n".join(h + "\n  " + "\n  ".join(dict.fromkeys(groups[h])) for h in order)
+        ) from None
 
 
-def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load, merge (extends), override (``--set``) and validate a scenario file."""
+def load_scenario(
+    path: str | Path, overrides: list[str] | None = None, *, steps: int | None = None
+) -> Scenario:
+    """Load, merge (extends), override (``--set``, then ``--steps``) and validate a file.
+
+    Args:
+        path: The scenario file.
+        overrides: ``PATH=VALUE`` items, as given to ``--set``.
+        steps: The run's length given as ``--steps`` (sets ``run.steps``).
+
+    Raises:
+        ScenarioError: The file, an override or ``--steps`` is not valid; the message
+            names which, the key path and what is allowed.
+    """
     path = Path(path)
     data = _read_toml(path.resolve(), ())
+    run = data.get("run")
+    file_steps = run.get("steps") if isinstance(run, dict) and "steps" in run else None
+    if file_steps is None:
+        file_steps = RunSettings.model_fields["steps"].default
+    options: dict[str, str] = {}
     for item in overrides or []:
         if "=" not in item:
             raise ScenarioError(f"--set {item}: expected PATH=VALUE, e.g. policy.subsidy.basis=...")
         key, text = item.split("=", 1)
         set_path(data, key.strip(), parse_value(text.strip()))
+        options[key.strip()] = f"--set {item}"
+    if steps is not None:
+        set_path(data, "run.steps", steps)
+        options["run.steps"] = f"--steps {steps}"
     data.setdefault("name", path.stem)
-    return validate(data, origin=str(path))
+    s = validate(data, origin=str(path), options=options)
+    _check_horizon(s, file_steps, path)
+    return s
+
+
+def _check_horizon(s: Scenario, file_steps: Any, path: Path) -> None:
+    """Refuse events the file schedules past its run's last step (they would never happen).
+
+    An event inside the file's horizon but past a run shortened by ``--steps`` or
+    ``--set run.steps`` is the user's choice of a shorter run, and is not an error.
+    """
+    horizon = file_steps if isinstance(file_steps, int) and not isinstance(file_steps, bool) else 0
+    late = [
+        f"events[{i}].step: step {ev.step} is past the run's last step (run.steps ="
+        f" {s.run.steps}), so the event would never happen; schedule it at step"
+        f" {s.run.steps} or earlier, or lengthen the run"
+        for i, ev in enumerate(s.events)
+        if ev.step > s.run.steps and ev.step > horizon
+    ]
+    if late:
+        raise ScenarioError(f"{path}: invalid scenario\n  " + "\n  ".join(late))
 
 
 def dump_scenario(s: Scenario) -> dict[str, Any]:

@@ -56,7 +56,7 @@ class DesignatedHubs(Section):
         le=5.0,
     )
     wind_down: int = P(
-        4, "quarters", "Quarters before a non-designated member platform closes.", ge=1
+        4, "quarters", "Quarters before a non-designated member platform closes.", ge=1, le=400
     )
 
 
@@ -103,11 +103,18 @@ class InnovationPolicy(Section):
     """Institutional reform, key fields, sharing and talent (Sections 4.2, 5.1, 5.2, 5.4)."""
 
     conversion_multiplier: float = P(
-        1.0, "ratio", "Multiplier on research-stock conversion (military to civilian).", ge=0.0
+        1.0,
+        "ratio",
+        "Multiplier on research-stock conversion (military to civilian).",
+        ge=0.0,
+        le=20.0,
     )
     sharing_group: list[str] = P([], "names", "Provinces sharing innovation resources.")
     spillover: Share = P(
-        0.0, "per quarter", "Share of the innovation gap to the group mean closed per quarter."
+        0.0,
+        "per quarter",
+        "Share of the innovation gap to the group mean closed per quarter (with"
+        " innovation.depreciation at most 1, or a stock above the mean overshoots below zero).",
     )
     key_fields: bool = P(False, "", "R&D centres abroad in strategic sectors (Section 5.1).")
     key_sectors: list[str] = P(
@@ -119,7 +126,14 @@ class InnovationPolicy(Section):
         0.05, "share", "Extra productivity gain of a strategic-sector project that succeeds."
     )
     talent_provinces: list[str] = P([], "names", "Provinces with a talent inflow policy.")
-    talent_inflow: float = P(0.0, "per quarter", "Talent added per quarter.", ge=0.0)
+    talent_inflow: float = P(
+        0.0,
+        "per quarter",
+        "Talent added per quarter; talent accumulates, so its growth effect compounds"
+        " (bounded over the run: see sim.scenario.rules).",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 class HinterlandPolicy(Section):
@@ -161,11 +175,11 @@ EventKind = Literal["crisis", "route_closure", "demand_shock", "set"]
 class Event(Section):
     """A scheduled shock or policy switch (mechanism 9)."""
 
-    step: int = Field(ge=1, description="Step at which the event happens.")
+    step: int = Field(ge=1, description="Step at which the event happens (within run.steps).")
     kind: EventKind = Field(description="crisis, route_closure, demand_shock or set.")
     countries: list[str] = Field(default_factory=list, description="Partners hit (crisis).")
     corridor: str = Field("", description="Corridor closed (route_closure).")
-    duration: int = Field(4, ge=1, description="Quarters the shock lasts.")
+    duration: int = Field(4, ge=1, le=400, description="Quarters the shock lasts.")
     size: float = Field(0.2, ge=-1.0, le=10.0, description="Demand change (demand_shock).")
     path: str = Field("", description="Parameter path switched (set).")
     value: float | bool | str | list[str] | None = Field(None, description="New value (set).")
@@ -240,15 +254,16 @@ class SweepSettings(Section):
         "grid: levels per range; random, lhs: points; sobol: base sample N (a power of 2,"
         " N(D+2) points); morris: trajectories (N(D+1) points). Unset: a per-method default.",
         ge=1,
+        le=1_000_000,
     )
-    replications: int = P(1, "runs", "Replications of every design point.", ge=1)
+    replications: int = P(1, "runs", "Replications of every design point.", ge=1, le=10_000)
     seed: int | None = P(
         None, "", "Base seed of the design and of every run's child seed (unset: sim's).", ge=0
     )
     design: str = P("", "path", "CSV of design points (method design): one column per path.")
     outcomes: list[str] = P([], "names", "Outcomes recorded per run; empty means all outcomes.")
     second_order: bool = P(False, "", "Sobol: also sample for second-order indices (2D+2).")
-    levels: int = P(4, "levels", "Morris: number of grid levels p.", ge=2)
+    levels: int = P(4, "levels", "Morris: number of grid levels p.", ge=2, le=100)
     params: dict[str, SweepParam] = Field(
         default_factory=dict,
         description="Swept parameters by dotted path: {low, high} ranges or lists of values.",

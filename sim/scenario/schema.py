@@ -18,6 +18,7 @@ from sim.scenario.fields import SECTORS, Section, closest
 from sim.scenario.parameters import check_sweep
 from sim.scenario.paths import get_path
 from sim.scenario.policy import Event, Policy, SweepSettings
+from sim.scenario.rules import check_rules, event_states
 from sim.scenario.sections import (
     FinanceSettings,
     FreightSettings,
@@ -47,15 +48,14 @@ class Scenario(Section):
     )
 
     @model_validator(mode="after")
-    def _check_sweep(self) -> Scenario:
-        problems = check_sweep(self)
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
-
-    @model_validator(mode="after")
-    def _check_names(self) -> Scenario:
-        problems = check_names(self, data)
+    def _check_whole(self) -> Scenario:
+        """Names, the sweep table, events' values and the cross-field rules, all at once."""
+        problems = [*check_sweep(self), *check_names(self, data)]
+        refused = event_path_problems(self)
+        value_problems, states = event_states(self, skip=refused)
+        problems += value_problems
+        if not problems:  # the rules read names and values that must be valid first
+            problems += check_rules(states, data)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -76,20 +76,33 @@ CONSTRUCTION_ONLY = (
 
 
 def check_names(s: Scenario, data: Any) -> list[str]:
-    """Return a message for every province, partner, platform or corridor name not known."""
+    """Return one message per province, partner, platform or corridor name not known.
+
+    A name unknown anywhere gets the closest known name as a suggestion (never itself);
+    a known name that is only missing from the run (``run.provinces``, ``run.partners``)
+    says so, and is not reported again when the run's own list has a misspelling (the
+    misspelling is the one problem).
+    """
     provinces = set(data.load_provinces()["province"])
     partners = set(data.load_partners()["country"])
     platforms = data.load_platforms()
     problems: list[str] = []
 
-    def check(path: str, names: list[str], known: set[str], within: str) -> None:
-        for name in names:
+    def check(path: str, names: list[str], known: set[str], in_run: set[str], what: str, run: str):
+        for name in dict.fromkeys(names):
+            if name in in_run:
+                continue
             if name not in known:
-                tip = closest(name, sorted(known))
-                problems.append(f"{path}: unknown {within} '{name}'.{tip}")
+                problems.append(f"{path}: unknown {what} '{name}'.{closest(name, sorted(known))}")
+            elif run and not run_typos.get(run):
+                problems.append(f"{path}: {what} '{name}' is not in {run}; add it there")
 
-    check("run.provinces", s.run.provinces, provinces, "province")
-    check("run.partners", s.run.partners, partners, "partner country")
+    run_typos = {
+        "run.provinces": [n for n in s.run.provinces if n not in provinces],
+        "run.partners": [n for n in s.run.partners if n not in partners],
+    }
+    check("run.provinces", s.run.provinces, provinces, set(), "province", "")
+    check("run.partners", s.run.partners, partners, set(), "partner country", "")
     in_run = set(s.run.provinces)
     run_partners = set(s.run.partners) or partners
     pol = s.policy
@@ -100,39 +113,65 @@ def check_names(s: Scenario, data: Any) -> list[str]:
         ("policy.innovation.talent_provinces", pol.innovation.talent_provinces),
         ("policy.hinterland.provinces", pol.hinterland.provinces),
     ]:
-        check(path, names, in_run, "province (not in run.provinces)")
-    check("policy.trade.partners", pol.trade.partners, run_partners, "partner country")
-    check("policy.innovation.key_sectors", pol.innovation.key_sectors, set(SECTORS), "sector")
+        check(path, names, provinces, in_run, "province", "run.provinces")
+    check(
+        "policy.trade.partners",
+        pol.trade.partners,
+        partners,
+        run_partners,
+        "partner country",
+        "run.partners",
+    )
+    sectors = set(SECTORS)
+    check(
+        "policy.innovation.key_sectors", pol.innovation.key_sectors, sectors, sectors, "sector", ""
+    )
+    ids = set(platforms["platform"])
     open_ids = set(platforms.loc[platforms["province"].isin(in_run), "platform"])
-    check(
-        "policy.coordination.designated_hubs.hubs",
-        pol.coordination.designated_hubs.hubs,
-        open_ids,
-        "platform of a province in the run",
-    )
-    check(
-        "policy.assembly_centres.hubs",
-        pol.assembly_centres.hubs,
-        open_ids,
-        "platform of a province in the run",
-    )
+    for path, hubs in [
+        ("policy.coordination.designated_hubs.hubs", pol.coordination.designated_hubs.hubs),
+        ("policy.assembly_centres.hubs", pol.assembly_centres.hubs),
+    ]:
+        check(path, hubs, ids, open_ids, "platform", "")
+        for hub in dict.fromkeys(hubs):
+            if hub in ids and hub not in open_ids and not run_typos["run.provinces"]:
+                owner = platforms.loc[platforms["platform"] == hub, "province"].iloc[0]
+                problems.append(
+                    f"{path}: platform '{hub}' belongs to {owner}, which is not in run.provinces"
+                )
     corridors = set(data.CORRIDORS)
     for i, ev in enumerate(s.events):
-        check(f"events[{i}].countries", ev.countries, run_partners, "partner country")
+        check(
+            f"events[{i}].countries",
+            ev.countries,
+            partners,
+            run_partners,
+            "partner country",
+            "run.partners",
+        )
         if ev.corridor:
-            check(f"events[{i}].corridor", [ev.corridor], corridors, "corridor")
-        if ev.path:
-            try:
-                get_path(s, ev.path)
-            except KeyError as err:
-                problems.append(f"events[{i}].path: {err.args[0]}")
-                continue
-            fixed = next((x for x in CONSTRUCTION_ONLY if ev.path.startswith(x)), None)
-            if ev.path.startswith("freight.sectors.") and not ev.path.endswith(".share"):
-                fixed = None  # only a sector's share is fixed at construction
-            if fixed:
-                problems.append(
-                    f"events[{i}].path: '{ev.path}' is read only when the model is built, so"
-                    f" an event cannot switch it (fixed at construction: {fixed}*)"
-                )
+            check(f"events[{i}].corridor", [ev.corridor], corridors, set(), "corridor", "")
+    problems += event_path_problems(s).values()
+    return problems
+
+
+def event_path_problems(s: Scenario) -> dict[int, str]:
+    """A message for every ``set`` event whose path is unknown or fixed at construction."""
+    problems: dict[int, str] = {}
+    for i, ev in enumerate(s.events):
+        if not ev.path:
+            continue
+        try:
+            get_path(s, ev.path)
+        except KeyError as err:
+            problems[i] = f"events[{i}].path: {err.args[0]}"
+            continue
+        fixed = next((x for x in CONSTRUCTION_ONLY if ev.path.startswith(x)), None)
+        if ev.path.startswith("freight.sectors.") and not ev.path.endswith(".share"):
+            fixed = None  # only a sector's share is fixed at construction
+        if fixed:
+            problems[i] = (
+                f"events[{i}].path: '{ev.path}' is read only when the model is built, so"
+                f" an event cannot switch it (fixed at construction: {fixed}*)"
+            )
     return problems

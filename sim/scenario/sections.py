@@ -22,8 +22,12 @@ from sim.scenario.fields import (
     PositiveFloat,
     Section,
     Share,
+    by_risk_class,
 )
 from sim.scenario.fitted import CALIBRATED, fitted
+
+# Largest population of enterprise agents (see RunSettings.enterprises).
+MAX_ENTERPRISES = 1_000_000
 
 
 class RunSettings(Section):
@@ -33,10 +37,13 @@ class RunSettings(Section):
     enterprises: int = P(
         2000,
         "agents",
-        "Number of enterprise agents (volumes and money do not scale with it; counts do).",
+        "Number of enterprise agents (volumes and money do not scale with it; counts do)."
+        " At most a million: every enterprise is held in memory and visited each step, so"
+        " a run's memory and time grow with it (a million is about 1 GB and minutes a step).",
         ge=10,
+        le=MAX_ENTERPRISES,
     )
-    start_year: int = P(2015, "year", "Calendar year of step 1, for labels only.", ge=1900)
+    start_year: int = P(2015, "year", "Calendar year of step 1, for labels only.", ge=1900, le=2100)
     provinces: list[str] = P(
         [
             "Sichuan",
@@ -74,15 +81,16 @@ class RunSettings(Section):
 class PartnerSettings(Section):
     """Partner-country dynamics: exchange rates, crises, demand, trade friction."""
 
-    fx_volatility: ByRiskClass = P(
+    fx_volatility: by_risk_class(0.25) = P(
         [0.015, 0.025, 0.04, 0.06, 0.09],
         "log per quarter",
-        "Standard deviation of the quarterly log exchange-rate step, by risk class.",
+        "Standard deviation of the quarterly log exchange-rate step, by risk class"
+        " (at most 0.25: a random walk of 400 such steps moves demand by e^15 already).",
     )
     crisis_hazard: ByRiskClass = P(
         [0.001, 0.004, 0.01, 0.02, 0.04],
         "per quarter",
-        "Probability that a crisis starts in a quarter, by risk class.",
+        "Probability that a crisis starts in a quarter, by risk class (each in [0, 1]).",
     )
     crisis_recovery: Share = P(
         0.15, "per quarter", "Probability that a crisis ends in a quarter (mean length 1/p)."
@@ -94,24 +102,30 @@ class PartnerSettings(Section):
     demand_growth: float = P(
         fitted("partners.demand_growth"),
         "per year",
-        "Mean trend growth of partners' import demand.",
+        "Mean trend growth of partners' import demand (its compound growth over the run"
+        " is bounded: see sim.scenario.rules).",
         source=CALIBRATED,
         ge=-0.5,
         le=1.0,
     )
     demand_growth_spread: float = P(
-        0.02, "per year", "Spread of country trends around the mean.", ge=0.0, le=0.5
+        0.02, "per year", "Spread of country trends around the mean.", ge=0.0, le=0.2
     )
     demand_noise: float = P(
-        0.02, "log per quarter", "Quarterly noise of import demand.", ge=0.0, le=1.0
+        0.02, "log per quarter", "Quarterly noise of import demand.", ge=0.0, le=0.25
     )
     fx_demand_elasticity: float = P(
-        0.5, "elasticity", "Import demand response to the partner's real exchange rate.", ge=0.0
+        0.5,
+        "elasticity",
+        "Import demand response to the partner's real exchange rate (empirically below 3).",
+        ge=0.0,
+        le=3.0,
     )
-    friction: ByRiskClass = P(
+    friction: by_risk_class(3.0) = P(
         [0.04, 0.07, 0.10, 0.14, 0.18],
         "cost mark-up",
-        "Trade friction (customs, currency, barriers) as a mark-up on delivered cost.",
+        "Trade friction (customs, currency, barriers) as a mark-up on delivered cost"
+        " (at most 3: four times the delivered cost).",
     )
 
 
@@ -122,9 +136,11 @@ class SectorSettings(Section):
     value_of_time: float = P(
         100.0,
         "USD per FEU-day",
-        "Cost to the shipper of one day in transit.",
+        "Cost to the shipper of one day in transit (at most USD 100,000: 1% a day of the"
+        " most valuable cargo allowed).",
         source=CALIBRATED,
         ge=0.0,
+        le=1e5,
     )
     rail_eligible: Share = P(
         0.1,
@@ -132,8 +148,12 @@ class SectorSettings(Section):
         "Share of the sector's exports that is time-sensitive enough for rail.",
         source=CALIBRATED,
     )
-    cargo_value: PositiveFloat = P(
-        0.1, "USD mn per FEU", "Value of goods in one forty-foot container."
+    cargo_value: float = P(
+        0.1,
+        "USD mn per FEU",
+        "Value of goods in one forty-foot container (at most USD 10 mn).",
+        gt=0.0,
+        le=10.0,
     )
 
 
@@ -169,12 +189,15 @@ class FreightSettings(Section):
         "Forty-foot container slots on a block train.",
         source="cr_express_facts.csv: train_capacity_feu",
         ge=1,
+        le=200,
     )
-    rail_cost: PositiveFloat = P(
+    rail_cost: float = P(
         6000.0,
         "USD per FEU",
         "Unsubsidised rail cost to Western Europe at saturated frequency, full train.",
         source="cr_express_facts.csv: rail_cost_per_feu_usd_low (2018)",
+        gt=0.0,
+        le=1e5,
     )
     density_premium: float = P(
         fitted("freight.density_premium"),
@@ -182,9 +205,14 @@ class FreightSettings(Section):
         "Extra cost per train when running far below saturation frequency.",
         source=CALIBRATED,
         ge=0,
+        le=10.0,
     )
-    saturation_trains: PositiveFloat = P(
-        90.0, "trains per quarter", "Frequency (about daily) beyond which density saves no more."
+    saturation_trains: float = P(
+        90.0,
+        "trains per quarter",
+        "Frequency (about daily) beyond which density saves no more.",
+        gt=0.0,
+        le=1e4,
     )
     min_trains: float = P(
         fitted("freight.min_trains"),
@@ -192,6 +220,7 @@ class FreightSettings(Section):
         "Scheduled service an open platform keeps (13: one train a week), loaded or not.",
         source=CALIBRATED,
         ge=0.0,
+        le=1e3,
     )
     congestion: float = P(
         fitted("freight.congestion"),
@@ -199,18 +228,22 @@ class FreightSettings(Section):
         "Cost rise per squared unit of overload beyond capacity.",
         source=CALIBRATED,
         ge=0,
+        le=10.0,
     )
     fixed_cost: float = P(
         15000.0,
         "USD per quarter per train of capacity",
         "Terminal fixed cost, proportional to capacity.",
         ge=0.0,
+        le=1e6,
     )
-    sea_cost: PositiveFloat = P(
+    sea_cost: float = P(
         3000.0,
         "USD per FEU",
         "Sea freight from a Chinese port to Western Europe.",
         source="cr_express_facts.csv: sea_cost_per_feu_usd (2018)",
+        gt=0.0,
+        le=1e5,
     )
     rail_days_factor: PositiveFloat = P(
         1.0,
@@ -220,19 +253,31 @@ class FreightSettings(Section):
         le=5.0,
     )
     inland_cost: float = P(
-        1.2, "USD per FEU-km", "Inland haul from the province to a hub or port.", ge=0.0
+        1.2, "USD per FEU-km", "Inland haul from the province to a hub or port.", ge=0.0, le=100.0
     )
     route_factor: float = P(
-        1.25, "ratio", "Route distance over great-circle distance for inland hauls.", ge=1.0
+        1.25,
+        "ratio",
+        "Route distance over great-circle distance for inland hauls.",
+        ge=1.0,
+        le=5.0,
     )
-    logit_scale: PositiveFloat = P(
+    logit_scale: float = P(
         fitted("freight.logit_scale"),
         "USD",
-        "Generalized cost that changes utility by one unit (1/beta).",
+        "Generalized cost that changes utility by one unit (1/beta); at least USD 1, below"
+        " which utilities of costs in the thousands overflow, and small enough that"
+        " delivered prices stay positive (see sim.scenario.rules).",
         source=CALIBRATED,
+        ge=1.0,
+        le=1e5,
     )
     loyalty: float = P(
-        300.0, "USD per FEU", "Utility bonus for last step's route, in cost units.", ge=0.0
+        300.0,
+        "USD per FEU",
+        "Utility bonus for last step's route, in cost units.",
+        ge=0.0,
+        le=1e5,
     )
     contract_length: float = P(
         fitted("freight.contract_length"),
@@ -240,6 +285,7 @@ class FreightSettings(Section):
         "Mean length of a shipping contract; 1/L re-choose each step.",
         source=CALIBRATED,
         ge=1.0,
+        le=400.0,
     )
     price_smoothing: Share = P(
         0.5, "weight", "Weight of the newest volume in the smoothed volume used for prices."
@@ -250,32 +296,48 @@ class FreightSettings(Section):
         "Response of export volume to generalized delivered cost.",
         source=CALIBRATED,
         ge=0.0,
+        le=10.0,
     )
-    total_exports: PositiveFloat = P(
+    total_exports: float = P(
         fitted("freight.total_exports"),
         "FEU per quarter",
-        "Exports of the modelled enterprises to the partners at step 1.",
+        "Exports of the modelled enterprises to the partners at step 1 (at most 100 mn,"
+        " four times the world's container trade).",
         source=CALIBRATED,
+        gt=0.0,
+        le=1e8,
     )
-    initial_capacity: PositiveFloat = P(
+    initial_capacity: float = P(
         fitted("freight.initial_capacity"),
         "trains per quarter",
         "Terminal capacity of a newly opened platform.",
         source=CALIBRATED,
+        gt=0.0,
+        le=1e4,
     )
-    expand_share: PositiveFloat = P(
+    expand_share: float = P(
         fitted("freight.expand_share"),
         "share of capacity",
         "Capacity added by one expansion, relative to the current.",
         source=CALIBRATED,
+        gt=0.0,
+        le=10.0,
     )
-    capacity_lead_time: int = P(4, "quarters", "Time from ordering capacity to using it.", ge=0)
+    capacity_lead_time: int = P(
+        4, "quarters", "Time from ordering capacity to using it.", ge=0, le=40
+    )
     expand_above: Share = P(0.85, "utilization", "Expand capacity when trains/capacity exceed it.")
     retire_below: Share = P(0.3, "utilization", "Retire capacity after sustained use below it.")
-    retire_after: int = P(4, "quarters", "Quarters of low use before capacity retires.", ge=1)
+    retire_after: int = P(
+        4, "quarters", "Quarters of low use before capacity retires.", ge=1, le=400
+    )
     retire_share: Share = P(0.25, "share", "Share of capacity retired at a time.")
-    close_below: PositiveFloat = P(
-        10.0, "trains per quarter", "A platform whose capacity falls below this closes."
+    close_below: float = P(
+        10.0,
+        "trains per quarter",
+        "A platform whose capacity falls below this closes.",
+        gt=0.0,
+        le=1e4,
     )
     sectors: dict[str, SectorSettings] = Field(
         default_factory=default_sectors,
@@ -308,12 +370,14 @@ class StrategySettings(Section):
         "Value to a province of its share of national trains run (the tournament).",
         source=CALIBRATED,
         ge=0.0,
+        le=1e5,
     )
     volume_value: float = P(
         150.0,
         "USD per FEU",
         "Local value credited per container through the province's platforms.",
         ge=0.0,
+        le=1e5,
     )
     train_value: float = P(
         fitted("strategy.train_value"),
@@ -321,6 +385,7 @@ class StrategySettings(Section):
         "Political value of a train run (train-count targets).",
         source=CALIBRATED,
         ge=0.0,
+        le=1e7,
     )
     fiscal_weight: Share = P(
         0.5, "weight", "Share of fiscal cost a province feels (transfers, soft budget)."
@@ -340,7 +405,9 @@ class StrategySettings(Section):
         source=CALIBRATED,
     )
     markup_step: Share = P(0.05, "share", "Size of a hill-climbing move in the train target.")
-    max_markup: float = P(2.0, "share", "Highest train target markup a province sets.", ge=0.0)
+    max_markup: float = P(
+        2.0, "share", "Highest train target markup a province sets.", ge=0.0, le=5.0
+    )
     learning_noise: float = P(
         0.01, "share of cost", "Noise added to each subsidy move.", ge=0.0, le=0.5
     )
@@ -353,7 +420,11 @@ class StrategySettings(Section):
     )
     imitation_rate: Share = P(0.5, "share", "How far an imitation moves toward the model.")
     close_after: int = P(
-        4, "quarters", "A province closes a platform whose value is negative this long.", ge=1
+        4,
+        "quarters",
+        "A province closes a platform whose value is negative this long.",
+        ge=1,
+        le=400,
     )
     entry: Share = P(
         fitted("strategy.entry"),
@@ -375,18 +446,34 @@ class FinanceSettings(Section):
     go_abroad_rate: Share = P(
         0.02, "per quarter", "Probability an average-productivity firm seeks a project loan."
     )
-    project_size: PositiveFloat = P(
-        2.0, "quarters of revenue", "Cost of a project abroad relative to export revenue."
+    project_size: float = P(
+        2.0,
+        "quarters of revenue",
+        "Cost of a project abroad relative to export revenue.",
+        gt=0.0,
+        le=100.0,
     )
     equity_share: Share = P(0.3, "share", "Share of project cost paid from the firm's own cash.")
-    collateral: PositiveFloat = P(2.0, "quarters of revenue", "Mean domestic collateral of a firm.")
-    initial_cash: PositiveFloat = P(0.8, "quarters of revenue", "Mean cash of a firm at entry.")
-    state_share: Share = P(0.3, "share", "Share of state-owned enterprises.")
-    collateral_ratio: PositiveFloat = P(
-        1.0, "ratio", "Collateral the lender requires per unit of loan (state-owned firms)."
+    collateral: float = P(
+        2.0, "quarters of revenue", "Mean domestic collateral of a firm.", gt=0.0, le=100.0
     )
-    private_collateral_ratio: PositiveFloat = P(
-        1.5, "ratio", "Collateral required of private firms without equal terms."
+    initial_cash: float = P(
+        0.8, "quarters of revenue", "Mean cash of a firm at entry.", gt=0.0, le=100.0
+    )
+    state_share: Share = P(0.3, "share", "Share of state-owned enterprises.")
+    collateral_ratio: float = P(
+        1.0,
+        "ratio",
+        "Collateral the lender requires per unit of loan (state-owned firms).",
+        gt=0.0,
+        le=100.0,
+    )
+    private_collateral_ratio: float = P(
+        1.5,
+        "ratio",
+        "Collateral required of private firms without equal terms.",
+        gt=0.0,
+        le=100.0,
     )
     risk_appetite: Share = P(
         0.02, "per quarter", "Highest expected loss rate (after insurance) the lender accepts."
@@ -399,10 +486,14 @@ class FinanceSettings(Section):
     project_default: ByRiskClass = P(
         [0.002, 0.004, 0.008, 0.015, 0.03],
         "per quarter",
-        "Project failure probability by partner risk class.",
+        "Project failure probability by partner risk class (each in [0, 1]).",
     )
     crisis_default_multiplier: float = P(
-        6.0, "ratio", "Failure probability multiplier while the partner is in crisis.", ge=1.0
+        6.0,
+        "ratio",
+        "Failure probability multiplier while the partner is in crisis.",
+        ge=1.0,
+        le=100.0,
     )
     lender_capacity: Share = P(
         0.02, "share of revenue", "Lending per quarter as share of firms' export revenue."
@@ -413,10 +504,13 @@ class FinanceSettings(Section):
         0.045, "per quarter", "Project return on cost, in the partner's currency."
     )
     project_length: int = P(
-        12, "quarters", "Life of a project; the loan is repaid at its end.", ge=1
+        12, "quarters", "Life of a project; the loan is repaid at its end.", ge=1, le=400
     )
     productivity_gain: Share = P(
-        0.05, "share", "Productivity gain of a firm whose project succeeds (Section 3.2)."
+        0.05,
+        "share",
+        "Productivity gain of a firm whose project succeeds (Section 3.2); compounds over a"
+        " firm's projects (bounded over the run: see sim.scenario.rules).",
     )
     overseas_asset_share: Share = P(
         0.5, "share", "Share of a completed project's cost kept as overseas assets."
@@ -425,8 +519,12 @@ class FinanceSettings(Section):
     profit_noise: float = P(
         0.05, "share of revenue", "Standard deviation of quarterly profit.", ge=0.0, le=1.0
     )
-    cash_ceiling: PositiveFloat = P(
-        3.0, "quarters of revenue", "Cash a firm keeps; it pays the rest out to its owners."
+    cash_ceiling: float = P(
+        3.0,
+        "quarters of revenue",
+        "Cash a firm keeps; it pays the rest out to its owners.",
+        gt=0.0,
+        le=100.0,
     )
     size_dispersion: float = P(
         1.0, "log s.d.", "Dispersion of firm size (lognormal) at entry.", ge=0.0, le=3.0
@@ -450,14 +548,35 @@ class FinanceSettings(Section):
 class InnovationSettings(Section):
     """Provinces' innovation stock and its link to enterprise productivity (4.2, 5.x)."""
 
+    # The stock compounds each quarter (mechanism 8), and productivity follows it with
+    # an elasticity: the growth it compounds to over the run is bounded as a whole by
+    # sim.scenario.rules (productivity), the per-quarter rates here each by a plain range.
     rd_effect: float = P(
-        0.006, "per quarter per % R&D intensity", "Innovation growth from R&D.", ge=0.0
+        0.006,
+        "per quarter per % R&D intensity",
+        "Innovation growth from R&D (at most 0.05: 32% a quarter at Beijing's 6.44%).",
+        ge=0.0,
+        le=0.05,
     )
-    talent_effect: float = P(0.01, "per quarter per unit talent", "Growth from talent.", ge=0.0)
+    talent_effect: float = P(
+        0.01, "per quarter per unit talent", "Growth from talent.", ge=0.0, le=0.1
+    )
     conversion: float = P(
-        0.002, "per quarter", "Conversion of research stock into innovation.", ge=0.0
+        0.002, "per quarter", "Conversion of research stock into innovation.", ge=0.0, le=0.1
     )
-    depreciation: Share = P(0.01, "per quarter", "Depreciation of the innovation stock.")
+    depreciation: float = P(
+        0.01,
+        "per quarter",
+        "Depreciation of the innovation stock: at most 0.1 a quarter (a third a year; stocks"
+        " of knowledge lose 15-25% a year), and with policy.innovation.spillover at most 1,"
+        " or a stock above its group's mean overshoots below zero.",
+        ge=0.0,
+        le=0.1,
+    )
     productivity_elasticity: float = P(
-        0.5, "elasticity", "Enterprise productivity response to the province's stock.", ge=0.0
+        0.5,
+        "elasticity",
+        "Enterprise productivity response to the province's stock (at most 2).",
+        ge=0.0,
+        le=2.0,
     )
