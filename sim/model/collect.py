@@ -43,7 +43,7 @@ def collect_step(m: BRIModel) -> None:
     rail = float(volume.sum())
     exports = float(firms.exports.sum())
     value_by_province = np.bincount(
-        firms.province, weights=firms.revenue, minlength=len(m.provinces)
+        firms.shipped_province, weights=firms.revenue, minlength=len(m.provinces)
     )
     sichuan = [pl.owner.name == "Sichuan" for pl in pls]
     members = np.array([pr.member for pr in m.provinces])
@@ -52,9 +52,9 @@ def collect_step(m: BRIModel) -> None:
     flows = m.flows
     stocks = np.array([pr.innovation for pr in m.provinces])
     facilitated = np.isin(np.array(m.partner_list), m.p.policy.trade.partners)
-    europe = np.isin(np.array([c.region for c in m.partners]), EUROPE)[firms.country]
+    europe = np.isin(np.array([c.region for c in m.partners]), EUROPE)[firms.shipped_country]
     europe_value = float(firms.revenue[europe].sum())
-    europe_rail_value = float((firms.rail * m.cargo_value[firms.sector])[europe].sum())
+    europe_rail_value = float((firms.rail * m.cargo_value[firms.shipped_sector])[europe].sum())
     fixed = float(sum(pl.fixed_cost for pl in pls))
     surplus = float(sum(pl.operating_surplus for pl in pls))
     sub_total = float(subsidy.sum())
@@ -98,9 +98,9 @@ def collect_step(m: BRIModel) -> None:
         "sichuan_export_share": float(
             value_by_province[m.province_list.index("Sichuan")] / value_by_province.sum()
         )
-        if "Sichuan" in m.province_list
+        if "Sichuan" in m.province_list and value_by_province.sum() > 0
         else 0.0,
-        "facilitated_exports": float(firms.exports[facilitated[firms.country]].sum()),
+        "facilitated_exports": float(firms.exports[facilitated[firms.shipped_country]].sum()),
         "export_gini": mech.gini(value_by_province),
         "partners_in_crisis": int(m.crisis.sum()),
         "going_abroad": flows.applications,

@@ -63,6 +63,11 @@ class Firms:
         "due": np.int32,  # step a pending loan activates / an active project ends
         "cost": float,  # project cost, USD mn
         "outstanding": float,  # loan outstanding, USD mn
+        # who shipped this quarter's flows: an entrant that takes an exited firm's slot
+        # after shipping must not relabel the exited firm's exports with its own cell
+        "shipped_province": np.int32,
+        "shipped_sector": np.int32,
+        "shipped_country": np.int32,
     }
 
     def __init__(self, model: BRIModel, n: int):
@@ -111,6 +116,13 @@ class Firms:
         a["outstanding"][slots] = 0.0
         a["cost"][slots] = 0.0
         a["route"][slots] = m.sea
+
+    def record_shipments(self) -> None:
+        """Keep the cell each firm shipped from and to this quarter, for the outcomes."""
+        a = self.arrays
+        a["shipped_province"][:] = a["province"]
+        a["shipped_sector"][:] = a["sector"]
+        a["shipped_country"][:] = a["country"]
 
     def cells(self) -> np.ndarray:
         """Index of each firm's (province, country, sector) cell."""

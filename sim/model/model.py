@@ -21,6 +21,7 @@ from sim.model import mechanisms as mech
 from sim.model.agents import Enterprise, Lender, PartnerCountry, Platform, Province
 from sim.model.collect import collect_step
 from sim.model.draws import Draws
+from sim.model.errors import check_step
 from sim.model.firms import Firms, StepFlows
 from sim.model.routes import RouteNetwork
 from sim.scenario.fields import SECTORS
@@ -149,11 +150,13 @@ class BRIModel(RouteNetwork, mesa.Model):
         self.update_partners()
         self.set_province_policies()
         self.ship_exports()
+        self.firms.record_shipments()
         self.run_platforms()
         self.settle_province_accounts()
         self.finance_projects()
         self.update_innovation()
         collect_step(self)
+        check_step(self)
 
     # --- mechanism 9: events ----------------------------------------------------------
 

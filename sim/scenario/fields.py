@@ -61,7 +61,7 @@ class Section(BaseModel):
 
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-PositiveFloat = Annotated[float, Field(gt=0.0)]
+PositiveFloat = Annotated[float, Field(ge=0.01)]  # positive, and far from underflow
 
 
 def by_risk_class(high: float) -> Any:

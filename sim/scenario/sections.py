@@ -152,7 +152,7 @@ class SectorSettings(Section):
         0.1,
         "USD mn per FEU",
         "Value of goods in one forty-foot container (at most USD 10 mn).",
-        gt=0.0,
+        ge=0.001,
         le=10.0,
     )
 
@@ -196,7 +196,7 @@ class FreightSettings(Section):
         "USD per FEU",
         "Unsubsidised rail cost to Western Europe at saturated frequency, full train.",
         source="cr_express_facts.csv: rail_cost_per_feu_usd_low (2018)",
-        gt=0.0,
+        ge=1.0,
         le=1e5,
     )
     density_premium: float = P(
@@ -211,7 +211,7 @@ class FreightSettings(Section):
         90.0,
         "trains per quarter",
         "Frequency (about daily) beyond which density saves no more.",
-        gt=0.0,
+        ge=1.0,
         le=1e4,
     )
     min_trains: float = P(
@@ -242,7 +242,7 @@ class FreightSettings(Section):
         "USD per FEU",
         "Sea freight from a Chinese port to Western Europe.",
         source="cr_express_facts.csv: sea_cost_per_feu_usd (2018)",
-        gt=0.0,
+        ge=1.0,
         le=1e5,
     )
     rail_days_factor: PositiveFloat = P(
@@ -304,7 +304,7 @@ class FreightSettings(Section):
         "Exports of the modelled enterprises to the partners at step 1 (at most 100 mn,"
         " four times the world's container trade).",
         source=CALIBRATED,
-        gt=0.0,
+        ge=1.0,
         le=1e8,
     )
     initial_capacity: float = P(
@@ -312,7 +312,7 @@ class FreightSettings(Section):
         "trains per quarter",
         "Terminal capacity of a newly opened platform.",
         source=CALIBRATED,
-        gt=0.0,
+        ge=1.0,
         le=1e4,
     )
     expand_share: float = P(
@@ -320,7 +320,7 @@ class FreightSettings(Section):
         "share of capacity",
         "Capacity added by one expansion, relative to the current.",
         source=CALIBRATED,
-        gt=0.0,
+        ge=0.01,
         le=10.0,
     )
     capacity_lead_time: int = P(
@@ -336,7 +336,7 @@ class FreightSettings(Section):
         10.0,
         "trains per quarter",
         "A platform whose capacity falls below this closes.",
-        gt=0.0,
+        ge=0.01,
         le=1e4,
     )
     sectors: dict[str, SectorSettings] = Field(
@@ -450,29 +450,29 @@ class FinanceSettings(Section):
         2.0,
         "quarters of revenue",
         "Cost of a project abroad relative to export revenue.",
-        gt=0.0,
+        ge=0.01,
         le=100.0,
     )
     equity_share: Share = P(0.3, "share", "Share of project cost paid from the firm's own cash.")
     collateral: float = P(
-        2.0, "quarters of revenue", "Mean domestic collateral of a firm.", gt=0.0, le=100.0
+        2.0, "quarters of revenue", "Mean domestic collateral of a firm.", ge=0.01, le=100.0
     )
     initial_cash: float = P(
-        0.8, "quarters of revenue", "Mean cash of a firm at entry.", gt=0.0, le=100.0
+        0.8, "quarters of revenue", "Mean cash of a firm at entry.", ge=0.01, le=100.0
     )
     state_share: Share = P(0.3, "share", "Share of state-owned enterprises.")
     collateral_ratio: float = P(
         1.0,
         "ratio",
         "Collateral the lender requires per unit of loan (state-owned firms).",
-        gt=0.0,
+        ge=0.01,
         le=100.0,
     )
     private_collateral_ratio: float = P(
         1.5,
         "ratio",
         "Collateral required of private firms without equal terms.",
-        gt=0.0,
+        ge=0.01,
         le=100.0,
     )
     risk_appetite: Share = P(
@@ -523,7 +523,7 @@ class FinanceSettings(Section):
         3.0,
         "quarters of revenue",
         "Cash a firm keeps; it pays the rest out to its owners.",
-        gt=0.0,
+        ge=0.01,
         le=100.0,
     )
     size_dispersion: float = P(
