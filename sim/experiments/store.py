@@ -119,9 +119,9 @@ def write_summary(out_dir: Path, summary: pd.DataFrame) -> Path:
     return write_file(out_dir / SUMMARY, lambda p: summary.to_csv(p, index=True))
 
 
-def write_scenario(out_dir: Path, scenario: Scenario) -> Path:
-    """Write the resolved scenario as ``scenario.toml`` (loadable with ``load_scenario``)."""
-    return write_text(out_dir / SCENARIO, tomli_w.dumps(dump_scenario(scenario)))
+def write_scenario(out_dir: Path, scenario: Scenario, *, name: str = SCENARIO) -> Path:
+    """Write the resolved scenario as ``name`` (loadable with ``load_scenario``)."""
+    return write_text(out_dir / name, tomli_w.dumps(dump_scenario(scenario)))
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
