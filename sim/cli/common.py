@@ -1,4 +1,7 @@
-"""Helpers every command shares: failing cleanly, consoles, loading, output directories.
+"""Helpers the commands share: failing, consoles, loading, output directories, reports.
+
+Besides consoles and progress bars, the printed report of a sweep lives here, since
+``sim sweep``, ``sim sweep-report`` and ``sim plot`` of a sweep directory all print it.
 
 Problems with the user's input (a scenario that does not validate, an output directory in
 the way) print one red message to stderr, with no traceback, and exit with status 2.
@@ -7,16 +10,28 @@ the way) print one red message to stderr, with no traceback, and exit with statu
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
 from rich.text import Text
 
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.analysis.sweep_report import SweepReport
 
 DEFAULT_SEED = 20260101
 USAGE_ERROR = 2
@@ -99,3 +114,131 @@ def fmt(x: float) -> str:
     if size >= 1 or size == 0:
         return f"{x:.2f}"
     return f"{x:.3g}"
+
+
+class Bar:
+    """A progress bar of runs done, failures and ETA (a line per tenth when not a terminal)."""
+
+    def __init__(self, name: str) -> None:
+        self.console = Console(stderr=True)
+        self.name = name
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            disable=not self.console.is_terminal,
+        )
+        self.task: Any = None
+        self.clock = time.perf_counter()
+        self.start = 0
+        self.next_line = 0
+
+    def __enter__(self) -> Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def __call__(self, done: int, failed: int, total: int) -> None:
+        """Show ``done`` of ``total`` runs and ``failed``."""
+        if self.task is None:
+            self.start = done
+            self.task = self.progress.add_task(
+                f"{self.name}: runs", total=total, completed=done, failed=failed
+            )
+            self.next_line = done
+        self.progress.update(self.task, completed=done, failed=failed)
+        if self.console.is_terminal or done < self.next_line:
+            return
+        self.next_line = done + max(1, total // 10)
+        elapsed = time.perf_counter() - self.clock
+        new = done - self.start
+        eta = elapsed / new * (total - done) if new else math.nan
+        eta_text = f"{eta:.0f} s" if math.isfinite(eta) else "?"
+        self.console.print(
+            f"{self.name}: {done}/{total} runs, {failed} failed, {elapsed:.0f} s, ETA {eta_text}",
+            highlight=False,
+        )
+
+
+def show_report(
+    directory: Path,
+    *,
+    outcomes: list[str] | None = None,
+    stat: str = "final",
+    heatmap: tuple[str, str] | None = None,
+    heatmap_outcome: str | None = None,
+    charts: bool = True,
+) -> SweepReport:
+    """Compute, write and print the report of a sweep directory."""
+    from sim.analysis.sweep_report import analyze_sweep, write_report
+    from sim.experiments.store import OutputError
+
+    try:
+        rep = analyze_sweep(
+            directory,
+            outcomes=outcomes,
+            stat=stat,
+            heatmap=heatmap,
+            heatmap_outcome=heatmap_outcome,
+        )
+        paths = write_report(rep, directory, charts=charts)
+    except OutputError as err:  # a SweepError is an OutputError
+        fail(str(err))
+    console = wide_console()
+    if rep.indices is not None:
+        console.print(index_table(rep))
+    if rep.noise["replications"].max() > 1:
+        console.print(noise_table(rep))
+    typer.echo(f"Wrote {len(paths)} report files to {Path(directory) / 'report'}")
+    return rep
+
+
+def index_table(rep: SweepReport) -> Table:
+    """The sensitivity indices of a report as a table."""
+    assert rep.indices is not None
+    stat = "mean of the last 4 steps" if rep.stat == "final" else "mean over all steps"
+    table = Table(
+        title=f"{'Sobol indices' if rep.method == 'sobol' else 'Morris screening'} ({stat})",
+        caption="± half-width of the 95% bootstrap interval; replications averaged per point",
+    )
+    table.add_column("outcome")
+    table.add_column("parameter")
+    heads = ("S1", "ST") if rep.method == "sobol" else ("mu_star", "sigma", "mu")
+    for head in heads:
+        table.add_column(head, justify="right")
+    for row in rep.indices.itertuples(index=False):
+        if rep.method == "sobol":
+            cells = [f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"]
+        else:
+            cells = [f"{fmt(row.mu_star)} ± {fmt(row.mu_star_conf)}", fmt(row.sigma), fmt(row.mu)]
+        table.add_row(Text(row.outcome), Text(row.parameter), *map(Text, cells))
+    return table
+
+
+def noise_table(rep: SweepReport) -> Table:
+    """Replication noise per outcome: within-point vs between-point spread."""
+    table = Table(
+        title="Replication noise",
+        caption="within: mean SD across replications of a point; between: SD of point means;"
+        " share: noise variance left in the point means over their variance",
+    )
+    for column in ("outcome", "replications", "within SD", "between SD", "ratio", "share"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    for row in rep.noise.itertuples(index=False):
+        cells = (
+            row.outcome,
+            f"{row.replications:g}",
+            fmt(row.within_sd),
+            fmt(row.between_sd),
+            fmt(row.noise_ratio),
+            f"{row.noise_share:.1%}" if math.isfinite(row.noise_share) else "n/a",
+        )
+        table.add_row(*map(Text, cells))
+    return table

@@ -212,7 +212,7 @@ def compare(
     comparison = comparison_table(tables, labels[0])
     summary = pd.concat({k: summary_table(t) for k, t in tables.items()}, names=["scenario"])
     store.write_tables(out, {"outcomes": stacked}, csv=False)
-    store.write_file(out / COMPARISON, lambda p: comparison.to_csv(p, index=False))
+    store.write_csv(out / COMPARISON, comparison)
     store.write_summary(out, summary)
     write_scenarios(out / SCENARIOS, labels, scenarios)
     chosen = comparison[comparison["window"] == window.value]
@@ -325,15 +325,11 @@ def comparison_manifest(
 
 def write_scenarios(directory: Path, labels: list[str], scenarios: list[Scenario]) -> None:
     """Write each resolved scenario as ``<label>.toml`` (loadable with ``load_scenario``)."""
-    import tomli_w
-
-    from sim.experiments.store import write_file
-    from sim.scenario.loading import dump_scenario
+    from sim.experiments import store
 
     directory.mkdir(parents=True, exist_ok=True)
     for label, s in zip(labels, scenarios, strict=True):
-        text = tomli_w.dumps(dump_scenario(s))
-        write_file(directory / f"{file_safe(label)}.toml", lambda p, t=text: p.write_text(t))
+        store.write_scenario(directory, s, name=f"{file_safe(label)}.toml")
 
 
 def caption(labels: list[str], replications: int, seed: int) -> str:

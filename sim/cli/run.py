@@ -28,6 +28,7 @@ from sim.cli.common import (
     load,
     prepare_out_dir,
     replications_with_progress,
+    show_report,
     wide_console,
 )
 from sim.scenario.loading import ScenarioError, load_scenario
@@ -210,8 +211,6 @@ def plot(
     try:
         manifest = store.read_manifest(directory)
         if manifest.get("kind") == "sweep":  # a sweep directory: same as sim sweep-report
-            from sim.cli.sweep import show_report
-
             show_report(directory)
             return
         outcomes = store.read_table(directory, "outcomes")
