@@ -8,14 +8,24 @@ processes started by a ``forkserver`` that has already imported the model (or by
 ``spawn`` where there is no forkserver), never by ``fork``, which is unsafe with threads;
 :class:`DaskBackend` runs them on a Dask distributed cluster, an existing one or a local
 one it starts. Pools keep only a few tasks per worker submitted ahead, so a long stream
-of tasks never sits in memory at once.
+of tasks never sits in memory at once. A pool's workers watch the process that started
+them and exit when it dies (SIGKILL included), so no worker outlives its parent.
+
+A replication that raises stops :func:`run_replications` with :class:`ReplicationsStopped`,
+which carries the replications that finished, so a caller can keep them; Ctrl-C does the
+same. The model's own clear failure is :class:`ModelError` (imported here, once, from
+:mod:`sim.model.errors` where that module exists).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -29,6 +39,14 @@ import pandas as pd
 from sim.experiments.experiment import RunResult, run
 from sim.scenario.loading import dump_scenario, validate
 from sim.scenario.schema import Scenario
+
+try:
+    from sim.model.errors import ModelError
+except ImportError:  # a model without its own error type yet
+
+    class ModelError(Exception):  # type: ignore[no-redef]
+        """A clear failure of the model (e.g. divergence); stands in for sim.model.errors."""
+
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -101,7 +119,7 @@ class ProcessPoolBackend:
         self.workers = workers
         self.start_method = start_method
         self.preload = list(preload)
-        self.initializer = initializer
+        self.initializer = functools.partial(start_worker, initializer)
         self.ahead = max(1, ahead)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -141,6 +159,34 @@ class ProcessPoolBackend:
         finally:
             for future in pending:
                 future.cancel()
+
+
+def watch_parent() -> None:
+    """In a worker process: exit at once when the process that started it dies.
+
+    A pool's worker blocks on its task queue forever once its parent is gone (SIGKILL
+    leaves no one to tell it), and with it the forkserver, which waits for its children.
+    The worker's parent sentinel (a pipe the parent holds open) reads as ready when the
+    parent dies; a daemon thread waits on it and ends the process. Does nothing outside a
+    child process.
+    """
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if parent is None or sentinel is None:
+        return
+
+    def wait_then_exit() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=wait_then_exit, name="sim-parent-watch", daemon=True).start()
+
+
+def start_worker(initializer: Callable[[], object] | None) -> None:
+    """What every pool worker runs as it starts: :func:`watch_parent`, then ``initializer``."""
+    watch_parent()
+    if initializer is not None:
+        initializer()
 
 
 def ignore_interrupts() -> None:
@@ -263,8 +309,13 @@ class DaskBackend:
 
 
 def make_backend(workers: int = 1) -> Backend:
-    """The sequential backend for one worker, else a process pool of ``workers``."""
-    return SequentialBackend() if workers <= 1 else ProcessPoolBackend(workers)
+    """The sequential backend for one worker, else a process pool of ``workers``.
+
+    The pool's workers ignore Ctrl-C: the parent handles it and keeps what finished.
+    """
+    if workers <= 1:
+        return SequentialBackend()
+    return ProcessPoolBackend(workers, initializer=ignore_interrupts)
 
 
 @dataclass(frozen=True)
@@ -277,10 +328,43 @@ class ReplicationTask:
     steps: int | None = None
 
 
+class ReplicationError(Exception):
+    """A replication that raised: its index, seed and the error, as plain text (it pickles).
+
+    Args:
+        replication: The replication's index.
+        seed: Its child seed.
+        error: ``"TypeName: message"`` of the error it raised.
+        model_error: True for the model's own :class:`ModelError` (a clear failure, not a bug).
+    """
+
+    def __init__(self, replication: int, seed: int, error: str, model_error: bool) -> None:
+        super().__init__(replication, seed, error, model_error)
+        self.replication, self.seed, self.error, self.model_error = (
+            replication,
+            seed,
+            error,
+            model_error,
+        )
+
+    def __str__(self) -> str:
+        return f"replication {self.replication} (seed {self.seed}) failed: {self.error}"
+
+
 def run_task(task: ReplicationTask) -> tuple[int, RunResult]:
-    """Validate the task's scenario, run it, and return its index and tagged tables."""
-    scenario = validate(task.scenario, origin=f"replication {task.replication}")
-    result = run(scenario, seed=task.seed, steps=task.steps)
+    """Validate the task's scenario, run it, and return its index and tagged tables.
+
+    Raises:
+        ReplicationError: The run raised; it names the replication and its seed.
+    """
+    try:
+        scenario = validate(task.scenario, origin=f"replication {task.replication}")
+        result = run(scenario, seed=task.seed, steps=task.steps)
+    except Exception as err:
+        text = str(err) if isinstance(err, ModelError) else f"{type(err).__name__}: {err}"
+        raise ReplicationError(
+            task.replication, task.seed, text, isinstance(err, ModelError)
+        ) from err
     return task.replication, result.tagged(task.replication)
 
 
@@ -305,6 +389,28 @@ def combine(results: Iterable[tuple[int, RunResult]], seeds: Sequence[int]) -> R
     return Replications(list(seeds), stack("outcomes"), stack("provinces"), stack("platforms"))
 
 
+class ReplicationsStopped(Exception):
+    """Replications stopped before all finished: by Ctrl-C or by one that raised.
+
+    Attributes:
+        partial: The replications that finished (sorted), their seeds in ``partial.seeds``.
+        done: Their indices.
+        total: Replications asked for.
+        cause: The :class:`ReplicationError`, or the KeyboardInterrupt.
+    """
+
+    def __init__(
+        self, partial: Replications, done: list[int], total: int, cause: BaseException
+    ) -> None:
+        super().__init__(str(cause) or type(cause).__name__)
+        self.partial, self.done, self.total, self.cause = partial, done, total, cause
+
+    @property
+    def interrupted(self) -> bool:
+        """True if Ctrl-C (or SIGTERM turned into it) stopped the replications."""
+        return isinstance(self.cause, KeyboardInterrupt)
+
+
 def run_replications(
     scenario: Scenario,
     seeds: Sequence[int],
@@ -315,6 +421,9 @@ def run_replications(
     progress: Callable[[int], None] | None = None,
 ) -> Replications:
     """Run replication ``i`` of ``scenario`` with ``seeds[i]`` and stack the tables.
+
+    Raises:
+        ReplicationsStopped: Ctrl-C, or a replication that raised; it holds those finished.
 
     Args:
         scenario: The validated scenario.
@@ -330,8 +439,13 @@ def run_replications(
         with make_backend(workers) as own:
             return run_replications(scenario, seeds, steps=steps, backend=own, progress=progress)
     results: list[tuple[int, RunResult]] = []
-    for replication, result in backend.imap_unordered(run_task, tasks):
-        results.append((replication, result))
-        if progress is not None:
-            progress(replication)
+    try:
+        for replication, result in backend.imap_unordered(run_task, tasks):
+            results.append((replication, result))
+            if progress is not None:
+                progress(replication)
+    except (KeyboardInterrupt, ReplicationError) as cause:
+        done = sorted(i for i, _ in results)
+        partial = combine(results, [int(seeds[i]) for i in done])
+        raise ReplicationsStopped(partial, done, len(seeds), cause) from None
     return combine(results, seeds)
