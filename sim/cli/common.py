@@ -4,13 +4,20 @@ Besides consoles and progress bars, the printed report of a sweep lives here, si
 ``sim sweep``, ``sim sweep-report`` and ``sim plot`` of a sweep directory all print it.
 
 Problems with the user's input (a scenario that does not validate, an output directory in
-the way) print one red message to stderr, with no traceback, and exit with status 2.
+the way, a run too big for memory) print one red message to stderr, with no traceback, and
+exit with status 2. Output directories are staged and swapped in whole
+(:func:`open_out_dir`, :func:`finish`); a run stopped by Ctrl-C (status 130) or by a
+failing replication (status 1) is kept marked incomplete (:func:`keep_incomplete`).
 """
 
 from __future__ import annotations
 
 import math
+import os
+import signal
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -32,9 +39,13 @@ from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.analysis.sweep_report import SweepReport
+    from sim.experiments.runners import ReplicationsStopped
+    from sim.experiments.staging import StagedDir
 
 DEFAULT_SEED = 20260101
 USAGE_ERROR = 2
+MODEL_FAILED = 1  # a replication failed (the model's error, or a bug)
+INTERRUPTED = 130  # the shell's status for a process stopped by Ctrl-C
 
 
 def fail(message: str) -> NoReturn:
@@ -59,23 +70,145 @@ def load(path: Path, overrides: list[str]) -> Scenario:
         fail(str(err))
 
 
-def prepare_out_dir(out: Path | None, name: str, *, force: bool) -> Path:
-    """The output directory, created: ``out`` or ``runs/<name>-<time>``; fail if in the way.
+def open_out_dir(out: Path | None, name: str, *, force: bool) -> StagedDir:
+    """The staged output directory: ``out`` or ``runs/<name>-<time>``; fail if in the way.
 
-    A non-empty ``out`` is refused unless ``force``; this runs before anything is computed.
+    Runs before anything is computed: the target is checked (a non-empty one is refused
+    unless ``force``, which replaces it whole) and the staging directory created beside it,
+    which proves its parent writable. Write into ``.path``; :func:`finish` swaps it in.
     """
     from sim.experiments import store
+    from sim.experiments.staging import StagedDir
 
+    stage = StagedDir(store.default_out_dir(name) if out is None else out, force=force)
     try:
-        if out is None:
-            out = store.default_out_dir(name)
-        store.check_out_dir(out, force=force)
-        out.mkdir(parents=True, exist_ok=True)
+        stage.open()
     except store.OutputError as err:
         fail(str(err))
+    return stage
+
+
+def check_memory(
+    *, enterprises: int, steps: int, replications: int, workers: int, scenarios: int = 1
+) -> None:
+    """Fail with the figures if the run's estimated memory exceeds what is available."""
+    from sim.experiments.resources import memory_problem
+
+    problem = memory_problem(
+        enterprises=enterprises,
+        steps=steps,
+        replications=replications,
+        workers=workers,
+        scenarios=scenarios,
+    )
+    if problem is not None:
+        fail(problem)
+
+
+def check_writable_file(path: Path, option: str) -> None:
+    """Fail unless a file can be written at ``path`` (its folder made, a probe written)."""
+    probe = path.parent / f".{path.name}.probe-{os.getpid()}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
     except OSError as err:
-        fail(f"--out {out}: cannot create: {err}")
-    return out
+        fail(f"{option} {path}: cannot write in {path.parent} ({err.strerror or err})")
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (a cluster job's time limit, ``kill``) like Ctrl-C while inside."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def print_error(message: str) -> None:
+    """Print ``message`` in red to stderr, as :func:`fail` does, without exiting."""
+    Console(stderr=True, highlight=False).print(
+        Text("error: ", style="bold red") + Text(message, style="red"), soft_wrap=True
+    )
+
+
+def finish(stage: StagedDir, write: Callable[[Path], object]) -> Path:
+    """Write the output with ``write(staging_dir)`` and swap it in; the target's path.
+
+    Ctrl-C or an error while writing leaves the target as it was (the staging directory
+    is removed) and exits with a message.
+    """
+    from sim.experiments.store import OutputError
+
+    try:
+        with sigterm_as_interrupt():
+            write(stage.path)
+            return stage.commit()
+    except KeyboardInterrupt:
+        stage.discard()
+        print_note(f"interrupted while writing: nothing written, {stage.target} is as it was")
+        raise typer.Exit(INTERRUPTED) from None
+    except OutputError as err:
+        stage.discard()
+        fail(str(err))
+    except OSError as err:
+        stage.discard()
+        fail(f"--out {stage.target}: cannot write: {err}")
+
+
+def print_note(message: str) -> None:
+    """Print ``message`` in yellow to stderr."""
+    Console(stderr=True, highlight=False).print(Text(message, style="yellow"), soft_wrap=True)
+
+
+def keep_incomplete(
+    stage: StagedDir,
+    stop: ReplicationsStopped,
+    write: Callable[[Path], object],
+    manifest: dict[str, Any],
+    *,
+    what: str = "",
+) -> NoReturn:
+    """Swap in the directory of a run stopped early, marked incomplete; say so and exit.
+
+    Args:
+        stage: The staged output directory.
+        stop: Why the replications stopped, and those that finished.
+        write: Writes the tables of the finished replications into a directory.
+        manifest: The run's manifest, to be marked incomplete.
+        what: Names the failed scenario in the message (for ``sim compare``).
+    """
+    from sim.experiments.staging import incomplete_manifest
+    from sim.experiments.store import write_manifest
+
+    reason = "interrupted" if stop.interrupted else f"{what}{stop.cause}"
+    marked = incomplete_manifest(manifest, reason=reason, done=stop.done, total=stop.total)
+    try:
+        write(stage.path)
+        write_manifest(stage.path, marked)
+        stage.commit()
+        kept = (
+            f"kept the {len(stop.done)} of {stop.total} replications that finished in {stage.target},"
+            " marked incomplete (sim plot refuses it); run the command again for a complete one"
+        )
+    except Exception as err:  # keeping it must not hide why the run stopped
+        stage.discard()
+        kept = f"could not keep the finished replications: {err}"
+    if stop.interrupted:
+        print_note(f"interrupted: {kept}")
+        raise typer.Exit(INTERRUPTED)
+    print_error(reason)
+    print_note(kept)
+    raise typer.Exit(MODEL_FAILED)
 
 
 def replications_with_progress(scenario: Scenario, seeds: list[int], *, workers: int):

@@ -15,7 +15,7 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,7 +23,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from sim.cli.common import DEFAULT_SEED, fail, fmt, prepare_out_dir, wide_console
+from sim.cli.common import (
+    DEFAULT_SEED,
+    check_memory,
+    fail,
+    finish,
+    fmt,
+    keep_incomplete,
+    open_out_dir,
+    print_error,
+    sigterm_as_interrupt,
+    wide_console,
+)
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
@@ -55,13 +66,6 @@ WINDOW_TEXT = {
     Window.final: f"the mean over the last {FINAL_STEPS} steps",
     Window.run: "the mean over every step",
 }
-
-
-def print_error(message: str) -> None:
-    """Print ``message`` in red to stderr, as :func:`sim.cli.common.fail` does, without exiting."""
-    Console(stderr=True, highlight=False).print(
-        Text("error: ", style="bold red") + Text(message, style="red"), soft_wrap=True
-    )
 
 
 def unique_paths(paths: list[Path]) -> list[Path]:
@@ -167,7 +171,7 @@ def compare(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     force: Annotated[
-        bool, typer.Option("--force", help="Write into a non-empty --out (only our files).")
+        bool, typer.Option("--force", help="Replace --out if it holds an earlier compare.")
     ] = False,
     charts: Annotated[bool, typer.Option(help="Draw the charts into charts/.")] = True,
     window: Annotated[
@@ -198,54 +202,71 @@ def compare(
     if len(scenarios) < 2:
         fail(f"nothing to compare: every file given is {base}; name another scenario")
     labels = unique_labels([(s.name, p.stem) for s, p in zip(scenarios, paths, strict=True)])
-    out = prepare_out_dir(out, "compare", force=force)
+    check_memory(
+        enterprises=max(s.run.enterprises for s in scenarios),
+        steps=max(s.run.steps for s in scenarios),
+        replications=replications,
+        workers=workers,
+        scenarios=len(scenarios),
+    )
+    stage = open_out_dir(out, "compare", force=force)
     seeds = child_seeds(seed, replications)
 
-    tables = run_scenarios(labels, scenarios, seeds, workers=workers)
+    def manifest(done_seeds: list[int]) -> dict[str, Any]:
+        manifests = [
+            store.build_manifest(
+                s,
+                scenario_path=path,
+                overrides=overrides,
+                base_seed=seed,
+                seeds=done_seeds,
+                workers=workers,
+                started=started,
+                ended=store.now_iso(),
+                wall_seconds=time.perf_counter() - clock,
+                command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+            )
+            for s, path in zip(scenarios, paths, strict=True)
+        ]
+        return comparison_manifest(labels, manifests, window=window)
+
+    try:
+        with sigterm_as_interrupt():
+            tables = run_scenarios(labels, scenarios, seeds, workers=workers)
+    except ScenariosStopped as stopped:
+        keep_incomplete_compare(stage, stopped, labels, scenarios, manifest(seeds))
     if len({s.run.steps for s in scenarios}) > 1:
         Console(stderr=True).print(
             "[yellow]warning:[/] the scenarios run different numbers of steps; each window"
             " is taken over each scenario's own steps"
         )
-    stacked = pd.concat([t.assign(scenario=k) for k, t in tables.items()], ignore_index=True)
-    stacked = stacked[["scenario", *tables[labels[0]].columns]]
+    stacked = stack(tables, labels)
     comparison = comparison_table(tables, labels[0])
     summary = pd.concat({k: summary_table(t) for k, t in tables.items()}, names=["scenario"])
-    store.write_tables(out, {"outcomes": stacked}, csv=False)
-    store.write_csv(out / COMPARISON, comparison)
-    store.write_summary(out, summary)
-    write_scenarios(out / SCENARIOS, labels, scenarios)
     chosen = comparison[comparison["window"] == window.value]
     over = window_text(window, scenarios)
-    if charts:
-        from sim.plots.compare import save_comparison_charts
 
-        text = caption(labels, len(seeds), seed)
-        save_comparison_charts(
-            stacked,
-            chosen,
-            out / store.CHARTS,
-            base=labels[0],
-            shown=shown,
-            caption=text,
-            window_text=over,
-        )
-    manifests = [
-        store.build_manifest(
-            s,
-            scenario_path=path,
-            overrides=overrides,
-            base_seed=seed,
-            seeds=seeds,
-            workers=workers,
-            started=started,
-            ended=store.now_iso(),
-            wall_seconds=time.perf_counter() - clock,
-            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
-        )
-        for s, path in zip(scenarios, paths, strict=True)
-    ]
-    store.write_manifest(out, comparison_manifest(labels, manifests, window=window))
+    def write(directory: Path) -> None:
+        store.write_tables(directory, {"outcomes": stacked}, csv=False)
+        store.write_csv(directory / COMPARISON, comparison)
+        store.write_summary(directory, summary)
+        write_scenarios(directory / SCENARIOS, labels, scenarios)
+        if charts:
+            from sim.plots.compare import save_comparison_charts
+
+            text = caption(labels, len(seeds), seed)
+            save_comparison_charts(
+                stacked,
+                chosen,
+                directory / store.CHARTS,
+                base=labels[0],
+                shown=shown,
+                caption=text,
+                window_text=over,
+            )
+        store.write_manifest(directory, manifest(seeds))
+
+    out = finish(stage, write)
 
     console = wide_console()
     console.print(
@@ -260,11 +281,30 @@ def compare(
     typer.echo(f"Wrote {out}")
 
 
+class ScenariosStopped(Exception):
+    """The scenarios' runs stopped early: the outcome tables finished, and why.
+
+    Attributes:
+        tables: Outcome tables by label, of the scenarios that finished whole and the
+            finished replications of the one that stopped.
+        label: The scenario that stopped.
+        stop: Its :class:`sim.experiments.runners.ReplicationsStopped`.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame], label: str, stop: Any) -> None:
+        super().__init__(str(stop))
+        self.tables, self.label, self.stop = tables, label, stop
+
+
 def run_scenarios(
     labels: list[str], scenarios: list[Scenario], seeds: list[int], *, workers: int
 ) -> dict[str, pd.DataFrame]:
-    """Run every scenario with the same seeds on one backend; outcome tables by label."""
-    from sim.experiments.runners import make_backend, run_replications
+    """Run every scenario with the same seeds on one backend; outcome tables by label.
+
+    Raises:
+        ScenariosStopped: Ctrl-C, or a replication that failed; it holds what finished.
+    """
+    from sim.experiments.runners import ReplicationsStopped, make_backend, run_replications
 
     console = Console(stderr=True)
     tables = {}
@@ -274,18 +314,93 @@ def run_scenarios(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with (
-        Progress(*columns, console=console, disable=not console.is_terminal) as bar,
-        make_backend(workers) as backend,
-    ):
-        task = bar.add_task("replications", total=len(scenarios) * len(seeds))
-        for label, scenario in zip(labels, scenarios, strict=True):
-            bar.update(task, description=f"{label}: replications")
-            result = run_replications(
-                scenario, seeds, backend=backend, progress=lambda _: bar.advance(task)
-            )
-            tables[label] = result.outcomes
+    label = labels[0]
+    try:
+        with (
+            Progress(*columns, console=console, disable=not console.is_terminal) as bar,
+            make_backend(workers) as backend,
+        ):
+            task = bar.add_task("replications", total=len(scenarios) * len(seeds))
+            for label, scenario in zip(labels, scenarios, strict=True):
+                bar.update(task, description=f"{label}: replications")
+                result = run_replications(
+                    scenario, seeds, backend=backend, progress=lambda _: bar.advance(task)
+                )
+                tables[label] = result.outcomes
+    except ReplicationsStopped as stop:
+        if stop.done:
+            tables[label] = stop.partial.outcomes
+        raise ScenariosStopped(tables, label, stop) from None
     return tables
+
+
+def stack(tables: dict[str, pd.DataFrame], labels: list[str]) -> pd.DataFrame:
+    """The outcome tables in one, with a ``scenario`` column in front."""
+    import pandas as pd
+
+    stacked = pd.concat([t.assign(scenario=k) for k, t in tables.items()], ignore_index=True)
+    return stacked[["scenario", *tables[labels[0]].columns]]
+
+
+def keep_incomplete_compare(
+    stage: Any,
+    stopped: ScenariosStopped,
+    labels: list[str],
+    scenarios: list[Scenario],
+    manifest: dict[str, Any],
+) -> NoReturn:
+    """Keep the outcomes that finished in ``stage``, marked incomplete; say so and exit."""
+    from sim.experiments import store
+
+    stop, total = stopped.stop, stopped.stop.total
+    done = [f"{k}:{i}" for k in labels[: labels.index(stopped.label)] for i in range(total)]
+    done += [f"{stopped.label}:{i}" for i in stop.done]
+    stop.done, stop.total = done, total * len(labels)
+
+    def write(directory: Path) -> None:
+        if stopped.tables:
+            outcomes = {"outcomes": stack(stopped.tables, list(stopped.tables))}
+            store.write_tables(directory, outcomes, csv=False)
+        write_scenarios(directory / SCENARIOS, labels, scenarios)
+
+    keep_incomplete(stage, stop, write, manifest, what=f"scenario {stopped.label}: ")
+
+
+def redraw(directory: Path, manifest: dict[str, Any]) -> list[Path]:
+    """Redraw the charts of a ``sim compare`` directory from its tables and manifest."""
+    import pandas as pd
+
+    from sim.experiments import store
+    from sim.plots.compare import save_comparison_charts
+
+    outcomes = store.read_table(directory, "outcomes")
+    path = directory / COMPARISON
+    if not path.is_file():
+        raise store.OutputError(f"{directory}: no {COMPARISON}")
+    try:
+        labels = [s["label"] for s in manifest["scenarios"]]
+        lengths = {s["steps"] for s in manifest["scenarios"]}
+        window = Window(manifest.get("window", Window.final.value))
+        comparison = pd.read_csv(path)
+        chosen = comparison[comparison["window"] == window.value]
+        over = WINDOW_TEXT[window]
+        if len(lengths) == 1:
+            (last,) = lengths
+            first = max(1, last - FINAL_STEPS + 1) if window is Window.final else 1
+            over = f"{over} (steps {first}-{last})"
+        text = caption(labels, manifest["replications"], manifest["base_seed"])
+    except (KeyError, ValueError, TypeError) as err:
+        raise store.OutputError(f"{directory}: not a readable compare directory ({err})") from None
+    shown = [o for o in KEY_OUTCOMES if o in set(chosen["outcome"])]
+    return save_comparison_charts(
+        outcomes,
+        chosen,
+        directory / store.CHARTS,
+        base=labels[0],
+        shown=shown,
+        caption=text,
+        window_text=over,
+    )
 
 
 def comparison_table(tables: dict[str, pd.DataFrame], base: str) -> pd.DataFrame:

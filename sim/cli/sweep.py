@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import sys
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -24,16 +22,21 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from sim.cli.common import DEFAULT_SEED, Bar, fail, load, show_report
+from sim.cli.common import (
+    DEFAULT_SEED,
+    INTERRUPTED,
+    Bar,
+    check_memory,
+    fail,
+    load,
+    show_report,
+    sigterm_as_interrupt,
+)
 from sim.scenario.loading import ScenarioError, dump_scenario, validate
 from sim.scenario.paths import parse_value
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from sim.experiments.runners import Backend
-
-INTERRUPTED = 130  # the shell's status for a process stopped by Ctrl-C
 
 
 class Method(StrEnum):
@@ -125,22 +128,12 @@ def make_sweep_backend(
     return backend, f"process pool, {n} workers"
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM (a cluster job's time limit, ``kill``) like Ctrl-C while inside."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def largest(plan: Any, path: str, default: int) -> int:
+    """The largest value of ``path`` over the design's points, or ``default`` if not swept."""
+    table = plan.design.table
+    if path in table.columns:
+        return max(default, int(table[path].max()))
+    return default
 
 
 def sweep(
@@ -298,6 +291,12 @@ def sweep(
         out = store.default_out_dir(f"{resolved.name}-sweep")
 
     backend, described = make_sweep_backend(workers, scheduler, cluster)
+    check_memory(  # a sweep keeps no tables: one model per worker
+        enterprises=largest(plan, "run.enterprises", resolved.run.enterprises),
+        steps=largest(plan, "run.steps", resolved.run.steps),
+        replications=0,
+        workers=backend.workers if scheduler is None else 1,
+    )
     kind = "CSV" if plan.method == "design" else plan.method
     typer.echo(
         f"{resolved.name}: {kind} design, {plan.points} points x {plan.replications}"

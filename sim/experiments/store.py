@@ -3,7 +3,9 @@
 The one place for atomic writes, the manifest, Parquet tables and part files, and the
 lock. Every file is written to a temporary name in the same directory and then renamed
 into place, so a crash never leaves a half-written file. A run's ``manifest.json`` is
-written last: its presence marks a complete output directory. A sweep writes its
+written last, with its ``status``: ``complete``, or ``incomplete`` with what finished
+(:mod:`sim.experiments.staging` writes a run's directory whole); readers refuse an
+incomplete one. A sweep writes its
 manifest first and streams finished runs as numbered part files
 (``part-NNNNNN.parquet``), each carrying its sweep's fingerprint in its Parquet metadata;
 a run is done if and only if its row is in a part file.
@@ -45,6 +47,8 @@ LOCK = ".lock"
 PART_GLOB = "part-*.parquet"
 # What a directory without a manifest is not, by the manifest's kind.
 NOT_A = {None: "not a complete output directory of sim run", "sweep": "not a sweep directory"}
+COMPLETE = "complete"  # a run's or compare's manifest "status" (a sweep has its own)
+INCOMPLETE = "incomplete"
 
 
 class OutputError(Exception):
@@ -133,6 +137,9 @@ def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
 def read_manifest(out_dir: str | Path, *, kind: str | None = None) -> dict[str, Any]:
     """Read ``manifest.json`` of an output directory.
 
+    Raises:
+        OutputError: No manifest, an unreadable one, or an incomplete run's.
+
     Args:
         out_dir: The directory.
         kind: ``"sweep"`` to require a sweep's manifest; None for a run's or a compare's
@@ -147,7 +154,24 @@ def read_manifest(out_dir: str | Path, *, kind: str | None = None) -> dict[str, 
         raise OutputError(f"{path}: cannot read: {err}") from None
     if kind is not None and manifest.get("kind") != kind:
         raise OutputError(f"{out_dir}: {NOT_A[kind]} (its manifest is not a {kind}'s)")
+    check_complete(manifest, out_dir)
     return manifest
+
+
+def check_complete(manifest: dict[str, Any], where: str | Path) -> None:
+    """Refuse the manifest of an incomplete run or compare, saying what it holds.
+
+    A sweep's manifest is let through: a sweep is incomplete until resumed to the end,
+    and its report reads what finished.
+    """
+    if manifest.get("kind") == "sweep" or manifest.get("status") != INCOMPLETE:
+        return
+    done = len(manifest.get("replications_done", []))
+    total = manifest.get("replications_planned", "?")
+    raise OutputError(
+        f"{where}: incomplete output directory ({manifest.get('reason', 'stopped early')};"
+        f" {done} of {total} replications finished); run the command again for a complete one"
+    )
 
 
 def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
@@ -330,6 +354,7 @@ def build_manifest(
 ) -> dict[str, Any]:
     """Everything needed to know how a run was made and to reproduce it."""
     return {
+        "status": COMPLETE,
         "scenario": scenario.name,
         "scenario_file": str(scenario_path),
         "scenario_file_resolved": str(scenario_path.resolve()),
