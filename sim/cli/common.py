@@ -105,15 +105,35 @@ def check_memory(
         fail(problem)
 
 
-def check_writable_file(path: Path, option: str) -> None:
-    """Fail unless a file can be written at ``path`` (its folder made, a probe written)."""
-    probe = path.parent / f".{path.name}.probe-{os.getpid()}"
+def writable_problem(directory: Path) -> str | None:
+    """Why files cannot be written in ``directory`` (made if missing); None if they can."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        return f"{existing} is a file, not a directory"
+    probe = directory / f".probe-{os.getpid()}"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        fail(f"{option} {path}: cannot write in {path.parent} ({err.strerror or err})")
+        return f"cannot write in {directory} ({err.strerror or err})"
+    return None
+
+
+def check_writable_file(path: Path, option: str) -> None:
+    """Fail unless a file can be written at ``path`` (its folder made, a probe written)."""
+    problem = writable_problem(path.parent)
+    if problem is not None:
+        fail(f"{option} {path}: {problem}")
+
+
+def check_writable_dir(path: Path, option: str) -> None:
+    """Fail unless files can be written in the directory ``path`` (made if missing)."""
+    problem = writable_problem(path)
+    if problem is not None:
+        fail(f"{option} {path}: {problem}")
 
 
 @contextmanager
@@ -196,10 +216,14 @@ def keep_incomplete(
         write(stage.path)
         write_manifest(stage.path, marked)
         stage.commit()
-        kept = (
-            f"kept the {len(stop.done)} of {stop.total} replications that finished in {stage.target},"
-            " marked incomplete (sim plot refuses it); run the command again for a complete one"
-        )
+        if stop.done:
+            kept = (
+                f"kept the {len(stop.done)} of {stop.total} replications that finished in"
+                f" {stage.target}, marked incomplete (sim plot refuses it); run the command"
+                " again for a complete one"
+            )
+        else:
+            kept = f"no replication finished; {stage.target} is marked incomplete"
     except Exception as err:  # keeping it must not hide why the run stopped
         stage.discard()
         kept = f"could not keep the finished replications: {err}"

@@ -27,6 +27,7 @@ from sim.cli.common import (
     INTERRUPTED,
     Bar,
     check_memory,
+    check_writable_dir,
     fail,
     load,
     show_report,
@@ -289,6 +290,9 @@ def sweep(
         fail("--resume needs --out DIR: the directory of the sweep to continue")
     if out is None:
         out = store.default_out_dir(f"{resolved.name}-sweep")
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: exists and is not a directory")
+    check_writable_dir(out, "--out")
 
     backend, described = make_sweep_backend(workers, scheduler, cluster)
     check_memory(  # a sweep keeps no tables: one model per worker

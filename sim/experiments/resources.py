@@ -60,6 +60,8 @@ def available_memory() -> float | None:
 
 def size(n: float) -> str:
     """Bytes in human units: ``1.2 GB``, ``350 MB``."""
+    if n >= 1e15:
+        return "over 1,000 TB"
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
         if n >= scale:
             return f"{n / scale:,.1f} {unit}"
@@ -87,11 +89,19 @@ def memory_problem(
     if free is None or need.total + PROCESS_BYTES <= free:
         return None
     runs = f"{scenarios} scenarios x " if scenarios > 1 else ""
+    models = f"{need.workers} models" if need.workers > 1 else "one model"
+    parts = [f"{size(need.models)} for {models} of {enterprises:,} enterprises"]
+    if need.workers > 1:
+        parts[0] += f" ({size(need.per_model)} each, one per worker)"
+    if replications:
+        parts.insert(
+            0,
+            f"{size(need.tables)} for the tables of {runs}{replications:,} replications"
+            f" x {steps} steps",
+        )
     text = (
         f"this run needs about {size(need.total)} of memory and {size(free)} is available:"
-        f" {size(need.tables)} for the tables of {runs}{replications:,} replications x"
-        f" {steps} steps, and {size(need.models)} for {need.workers} model(s) of"
-        f" {enterprises:,} enterprises ({size(need.per_model)} each)"
+        f" {' and '.join(parts)}"
     )
     room = free - PROCESS_BYTES - need.models
     per_rep = need.tables / max(1, scenarios * replications)

@@ -71,6 +71,11 @@ class StagedDir:
         """
         self.check()
         parent = self.target.parent
+        existing = parent
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise OutputError(f"--out {self.target}: {existing} is a file, not a directory")
         try:
             parent.mkdir(parents=True, exist_ok=True)
             for stale in parent.glob(f".{self.target.name}.partial-*"):
