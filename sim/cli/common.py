@@ -50,9 +50,7 @@ INTERRUPTED = 130  # the shell's status for a process stopped by Ctrl-C
 
 def fail(message: str) -> NoReturn:
     """Print ``message`` in red to stderr and exit with status 2."""
-    Console(stderr=True, highlight=False).print(
-        Text("error: ", style="bold red") + Text(message, style="red"), soft_wrap=True
-    )
+    print_error(message)
     raise typer.Exit(USAGE_ERROR)
 
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -29,11 +27,20 @@ from sim.cli.common import (
     fail,
     finish,
     fmt,
-    keep_incomplete,
     open_out_dir,
     print_error,
     sigterm_as_interrupt,
     wide_console,
+)
+from sim.cli.compare_runs import (
+    SCENARIOS,
+    ScenariosStopped,
+    keep_incomplete_compare,
+    run_scenarios,
+    stack,
+    unique_labels,
+    unique_paths,
+    write_scenarios,
 )
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.scenario.loading import ScenarioError, load_scenario
@@ -44,7 +51,6 @@ if TYPE_CHECKING:
 
 FINAL_STEPS = 4
 COMPARISON = "comparison.csv"
-SCENARIOS = "scenarios"
 # Keys of store.build_manifest that belong to one scenario; the rest are shared.
 SCENARIO_KEYS = (
     "scenario",
@@ -66,40 +72,6 @@ WINDOW_TEXT = {
     Window.final: f"the mean over the last {FINAL_STEPS} steps",
     Window.run: "the mean over every step",
 }
-
-
-def unique_paths(paths: list[Path]) -> list[Path]:
-    """The paths in order without repeats of one file (compared by resolved path)."""
-    seen: set[Path] = set()
-    out = []
-    for path in paths:
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
-            out.append(path)
-    return out
-
-
-def file_safe(label: str) -> str:
-    """``label`` with every character other than letters, digits, ``.``, ``_``, ``-`` as ``_``."""
-    return re.sub(r"[^\w.-]", "_", label)
-
-
-def unique_labels(names_and_stems: list[tuple[str, str]]) -> list[str]:
-    """A distinct label per (scenario name, file stem), distinct also as a file name.
-
-    The name if it is free, else the file's stem, else the stem with ``-2``, ``-3``...
-    """
-    taken: set[str] = set()
-    labels = []
-    for name, stem in names_and_stems:
-        label = name if file_safe(name) not in taken else stem
-        first, k = label, 1
-        while file_safe(label) in taken:
-            k += 1
-            label = f"{first}-{k}"
-        taken.add(file_safe(label))
-        labels.append(label)
-    return labels
 
 
 def load_all(paths: list[Path], overrides: list[str]) -> list[Scenario]:
@@ -281,91 +253,6 @@ def compare(
     typer.echo(f"Wrote {out}")
 
 
-class ScenariosStopped(Exception):
-    """The scenarios' runs stopped early: the outcome tables finished, and why.
-
-    Attributes:
-        tables: Outcome tables by label, of the scenarios that finished whole and the
-            finished replications of the one that stopped.
-        label: The scenario that stopped.
-        stop: Its :class:`sim.experiments.runners.ReplicationsStopped`.
-    """
-
-    def __init__(self, tables: dict[str, pd.DataFrame], label: str, stop: Any) -> None:
-        super().__init__(str(stop))
-        self.tables, self.label, self.stop = tables, label, stop
-
-
-def run_scenarios(
-    labels: list[str], scenarios: list[Scenario], seeds: list[int], *, workers: int
-) -> dict[str, pd.DataFrame]:
-    """Run every scenario with the same seeds on one backend; outcome tables by label.
-
-    Raises:
-        ScenariosStopped: Ctrl-C, or a replication that failed; it holds what finished.
-    """
-    from sim.experiments.runners import ReplicationsStopped, make_backend, run_replications
-
-    console = Console(stderr=True)
-    tables = {}
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    label = labels[0]
-    try:
-        with (
-            Progress(*columns, console=console, disable=not console.is_terminal) as bar,
-            make_backend(workers) as backend,
-        ):
-            task = bar.add_task("replications", total=len(scenarios) * len(seeds))
-            for label, scenario in zip(labels, scenarios, strict=True):
-                bar.update(task, description=f"{label}: replications")
-                result = run_replications(
-                    scenario, seeds, backend=backend, progress=lambda _: bar.advance(task)
-                )
-                tables[label] = result.outcomes
-    except ReplicationsStopped as stop:
-        if stop.done:
-            tables[label] = stop.partial.outcomes
-        raise ScenariosStopped(tables, label, stop) from None
-    return tables
-
-
-def stack(tables: dict[str, pd.DataFrame], labels: list[str]) -> pd.DataFrame:
-    """The outcome tables in one, with a ``scenario`` column in front."""
-    import pandas as pd
-
-    stacked = pd.concat([t.assign(scenario=k) for k, t in tables.items()], ignore_index=True)
-    return stacked[["scenario", *tables[labels[0]].columns]]
-
-
-def keep_incomplete_compare(
-    stage: Any,
-    stopped: ScenariosStopped,
-    labels: list[str],
-    scenarios: list[Scenario],
-    manifest: dict[str, Any],
-) -> NoReturn:
-    """Keep the outcomes that finished in ``stage``, marked incomplete; say so and exit."""
-    from sim.experiments import store
-
-    stop, total = stopped.stop, stopped.stop.total
-    done = [f"{k}:{i}" for k in labels[: labels.index(stopped.label)] for i in range(total)]
-    done += [f"{stopped.label}:{i}" for i in stop.done]
-    stop.done, stop.total = done, total * len(labels)
-
-    def write(directory: Path) -> None:
-        if stopped.tables:
-            outcomes = {"outcomes": stack(stopped.tables, list(stopped.tables))}
-            store.write_tables(directory, outcomes, csv=False)
-        write_scenarios(directory / SCENARIOS, labels, scenarios)
-
-    keep_incomplete(stage, stop, write, manifest, what=f"scenario {stopped.label}: ")
-
-
 def redraw(directory: Path, manifest: dict[str, Any]) -> list[Path]:
     """Redraw the charts of a ``sim compare`` directory from its tables and manifest."""
     import pandas as pd
@@ -436,15 +323,6 @@ def comparison_manifest(
             for label, m in zip(labels, manifests, strict=True)
         ],
     }
-
-
-def write_scenarios(directory: Path, labels: list[str], scenarios: list[Scenario]) -> None:
-    """Write each resolved scenario as ``<label>.toml`` (loadable with ``load_scenario``)."""
-    from sim.experiments import store
-
-    directory.mkdir(parents=True, exist_ok=True)
-    for label, s in zip(labels, scenarios, strict=True):
-        store.write_scenario(directory, s, name=f"{file_safe(label)}.toml")
 
 
 def caption(labels: list[str], replications: int, seed: int) -> str:
