@@ -27,14 +27,10 @@ from collections import Counter
 import numpy as np
 
 from sim.experiments.experiment import run
+from sim.model.errors import ModelError
 from sim.outcomes import OUTCOMES
 from sim.scenario.loading import ScenarioError, set_path, validate
 from sim.scenario.params import parameter_table
-
-try:
-    from sim.model.errors import ModelError
-except ImportError:  # before the model had its own error
-    ModelError = ()  # type: ignore[assignment,misc]
 
 RANGE = re.compile(r"^(?:each in )?([\[(])([^,]+), ([^\])]+)([\])])")
 # Structure of the run, not parameters of the model: kept at their defaults.

@@ -153,9 +153,24 @@ def test_existing_out_is_refused_before_running_and_kept(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
     assert keep.read_text() == "precious"
     forced = invoke("run", COORDINATION, *TINY, "--out", tmp_path, "--force", "--no-charts")
-    assert forced.exit_code == 0, forced.output
-    assert keep.read_text() == "precious"
-    assert (tmp_path / "outcomes.parquet").is_file()
+    assert forced.exit_code == 2  # --force replaces only an output directory of sim
+    assert "no manifest.json" in forced.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_force_replaces_the_whole_directory(tmp_path):
+    out = tmp_path / "out"
+    first = invoke("run", COORDINATION, *TINY, "--out", out, "--csv", "--no-charts")
+    assert first.exit_code == 0, first.output
+    assert (out / "outcomes.csv").is_file()
+    again = invoke(
+        "run", COORDINATION, *TINY, "--replications", "1", "--out", out, "--force", "--no-charts"
+    )
+    assert again.exit_code == 0, again.output
+    assert not (out / "outcomes.csv").exists()  # no stale table of the earlier run
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 1
+    assert pd.read_parquet(out / "outcomes.parquet")["replication"].unique().tolist() == [0]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging directory left
 
 
 BAD_FILES = {

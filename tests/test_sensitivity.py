@@ -19,7 +19,8 @@ from sim.analysis.sensitivity import (
     sobol_indices,
     split_column,
 )
-from sim.experiments.sweep import Parameter, make_design
+from sim.experiments.sweep import make_design
+from sim.scenario.parameters import Parameter
 
 FACTORS = [Parameter(f"x{i}", "float", low=-math.pi, high=math.pi) for i in (1, 2, 3)]
 A, B = 7.0, 0.1  # Ishigami's constants, as SALib's Ishigami.evaluate uses them

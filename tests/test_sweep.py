@@ -21,22 +21,21 @@ from typer.testing import CliRunner
 
 from sim.cli.app import app
 from sim.cli.sweep import parse_param
-from sim.experiments import sweep as sweep_mod
+from sim.experiments import store
 from sim.experiments.runners import ProcessPoolBackend, SequentialBackend
 from sim.experiments.sweep import (
-    ID_COLUMNS,
-    Parameter,
     SweepError,
     make_design,
     plan_sweep,
     read_design,
-    read_manifest,
     read_results,
     run_seed,
     run_sweep,
 )
+from sim.experiments.sweep.plan import FINAL_WINDOW, ID_COLUMNS
 from sim.plots.sweep import plot_heatmap, plot_morris, plot_sobol
 from sim.scenario.loading import ScenarioError, dump_scenario, load_scenario, validate
+from sim.scenario.parameters import Parameter
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -327,7 +326,7 @@ def test_a_sweep_writes_one_row_per_run_with_its_point_seed_and_outcomes(referen
     for o in OUTCOMES:
         assert df[f"{o}.final"].notna().all() and df[f"{o}.mean"].notna().all()
     assert (df["status"] == "ok").all() and df["error"].isna().all()
-    manifest = read_manifest(out)
+    manifest = store.read_manifest(out)
     assert manifest["status"] == "complete" and manifest["runs"] == 8
     assert manifest["sweep"]["seed"] == plan.seed and manifest["fingerprint"] == plan.fingerprint
     assert manifest["packages"]["SALib"] != "not installed"
@@ -414,7 +413,7 @@ def test_a_backend_failure_keeps_the_finished_runs(reference, tmp_path):
     with pytest.raises(RuntimeError, match="worker was lost"):
         run_sweep(plan, out, backend=Breaking(after=3), batch_size=100)
     assert len(read_results(out)) == 3
-    assert read_manifest(out)["status"] == "failed: RuntimeError: a worker was lost"
+    assert store.read_manifest(out)["status"] == "failed: RuntimeError: a worker was lost"
     run_sweep(plan, out, backend=SequentialBackend(), resume=True)
     pd.testing.assert_frame_equal(stable(read_results(out)), stable(read_results(ref)))
 
@@ -437,14 +436,14 @@ def test_an_interrupted_sweep_keeps_its_runs_and_resumes_to_the_same_dataset(ref
     out = tmp_path / "sweep"
     first = run_sweep(plan, out, backend=Interrupting(after=5), batch_size=2)
     assert (first.status, first.done) == ("interrupted", 5)  # 2 + 2 written, 1 flushed at stop
-    assert read_manifest(out)["status"] == "interrupted"
+    assert store.read_manifest(out)["status"] == "interrupted"
     assert sorted(read_results(out)["run_id"]) == [0, 1, 2, 3, 4]
     with pytest.raises(SweepError, match="pass --resume"):
         run_sweep(plan, out, backend=SequentialBackend())
     second = run_sweep(plan, out, backend=SequentialBackend(), resume=True, batch_size=2)
     assert (second.status, second.new_runs, second.done) == ("complete", 3, 8)
     pd.testing.assert_frame_equal(stable(read_results(out)), stable(read_results(ref)))
-    sessions = read_manifest(out)["sessions"]
+    sessions = store.read_manifest(out)["sessions"]
     assert [s["status"] for s in sessions] == ["interrupted", "complete"]
     again = run_sweep(plan, out, backend=SequentialBackend(), resume=True)
     assert again.new_runs == 0 and again.parts == 0
@@ -484,7 +483,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_completes(tmp_path):
     assert failed["error"].str.contains("sector shares must sum to 1").all()
     assert failed["welfare_total.final"].isna().all()
     assert df.loc[df["status"] == "ok", "welfare_total.final"].notna().all()
-    assert read_manifest(tmp_path / "s")["failures"] == 4
+    assert store.read_manifest(tmp_path / "s")["failures"] == 4
 
 
 def test_an_error_inside_a_run_is_recorded(tmp_path, monkeypatch):
@@ -569,14 +568,14 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_dataset(uninterrupted, 
     assert proc.returncode == -signal.SIGKILL
     kept = read_results(out)
     assert 12 <= len(kept) < 96
-    assert read_manifest(out)["status"] == "running"  # it never got to say otherwise
+    assert store.read_manifest(out)["status"] == "running"  # it never got to say otherwise
 
     result = invoke(*KILL_ARGS, "--out", out, "--workers", "2", "--resume")
     assert result.exit_code == 0, result.output
     resumed, whole = read_results(out), read_results(uninterrupted)
     assert resumed["run_id"].tolist() == list(range(96))  # none missing, none repeated
     pd.testing.assert_frame_equal(stable(resumed), stable(whole))
-    manifest = read_manifest(out)
+    manifest = store.read_manifest(out)
     assert manifest["status"] == "complete"
     assert manifest["sessions"][-1]["runs_before"] == len(kept)
     assert manifest["sessions"][-1]["runs"] == 96 - len(kept)
@@ -591,7 +590,7 @@ def test_ctrl_c_stops_cleanly_keeping_finished_runs(uninterrupted, tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted: finished runs are kept" in err and "Traceback" not in err
-    manifest = read_manifest(out)
+    manifest = store.read_manifest(out)
     assert manifest["status"] == "interrupted"
     assert manifest["runs_done"] == len(read_results(out))
     result = invoke(*KILL_ARGS, "--out", out, "--workers", "1", "--resume")
@@ -703,18 +702,18 @@ def test_manifest_is_plain_json(reference):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "sweep" and math.isfinite(manifest["sessions"][0]["wall_seconds"])
     assert manifest["problem"]["names"] == ["strategy.rank_weight", "freight.logit_scale"]
-    assert manifest["final_window"] == sweep_mod.FINAL_WINDOW
+    assert manifest["final_window"] == FINAL_WINDOW
 
 
 def test_resuming_with_changed_code_is_flagged(reference, tmp_path, monkeypatch):
     plan, _, _ = reference
     out = tmp_path / "sweep"
     run_sweep(plan, out, backend=Interrupting(after=2), batch_size=1)
-    monkeypatch.setattr(sweep_mod, "code_hash", lambda: "edited")
+    monkeypatch.setattr(store, "code_hash", lambda: "edited")
     summary = run_sweep(plan, out, backend=SequentialBackend(), resume=True)
     assert summary.status == "complete"
     assert len(summary.warnings) == 1 and "the sim code changed" in summary.warnings[0]
-    assert read_manifest(out)["sessions"][-1]["code"] == "edited"
+    assert store.read_manifest(out)["sessions"][-1]["code"] == "edited"
 
 
 def test_morris_and_csv_designs_through_the_command_line(tmp_path):
@@ -737,7 +736,7 @@ def test_morris_and_csv_designs_through_the_command_line(tmp_path):
     assert "CSV design, 3 points x 1 replications" in design.output
     df = read_results(tmp_path / "d")
     assert df["policy.finance.equal_terms"].tolist() == [True, False, True]
-    assert read_manifest(tmp_path / "d")["sweep"]["design_file"] == str(csv.resolve())
+    assert store.read_manifest(tmp_path / "d")["sweep"]["design_file"] == str(csv.resolve())
 
 
 def test_pools_take_tasks_lazily():

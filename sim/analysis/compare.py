@@ -13,8 +13,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.analysis.summary import t_interval
 from sim.outcomes import OUTCOMES
 
 Window = Literal["final", "run"] | tuple[int, int]
@@ -37,17 +37,6 @@ def per_replication(
     elif window != "run":
         raise ValueError(f"window must be 'final', 'run' or (first, last), not {window!r}")
     return outcomes.groupby("replication")[names].mean()
-
-
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval of ``values`` (NaN bounds when fewer than two)."""
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean()) if values.size else float("nan")
-    if values.size < 2:
-        return mean, float("nan"), float("nan")
-    sd = values.std(ddof=1)
-    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * sd / np.sqrt(values.size)
-    return mean, mean - half, mean + half
 
 
 def paired_differences(

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.sweep import STATS
+from sim.experiments.sweep.plan import STATS
 
 SOBOL_COLUMNS = ("outcome", "stat", "parameter", "S1", "S1_conf", "ST", "ST_conf", "base_n")
 MORRIS_COLUMNS = (

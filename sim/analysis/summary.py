@@ -8,7 +8,6 @@ replication they are NaN rather than an error.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -21,22 +20,33 @@ ID_COLUMNS = ("replication", "seed", "step")
 STATS = ("mean", "std", "low", "high", "n")
 
 
-def interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float]:
-    """Student-t interval for the mean of ``values`` (NaNs dropped; NaN bounds if n < 2)."""
-    x = np.asarray(list(values), dtype=float)
-    x = x[~np.isnan(x)]
-    if x.size < 2:
-        return math.nan, math.nan
-    half = _half_width(x.std(ddof=1), x.size, level)
-    return float(x.mean() - half), float(x.mean() + half)
+def half_width(std: np.ndarray | float, n: np.ndarray | int, level: float) -> np.ndarray:
+    """Half-width of the Student-t interval for a mean of ``n`` values; NaN where n < 2.
 
-
-def _half_width(std: np.ndarray | float, n: np.ndarray | int, level: float) -> np.ndarray:
-    """Half-width of the t-interval; NaN where n < 2."""
+    The one t-interval of the package: :func:`t_interval`, :func:`interval` and
+    :func:`summarize` (and through them the comparisons and charts) all call it.
+    """
     n = np.asarray(n, dtype=float)
     dof = np.where(n >= 2, n - 1, np.nan)
     with np.errstate(invalid="ignore"):
         return stats.t.ppf(0.5 + level / 2, dof) * np.asarray(std) / np.sqrt(n)
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and t-interval of ``values`` (NaN bounds when fewer than two)."""
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean()) if values.size else float("nan")
+    if values.size < 2:
+        return mean, float("nan"), float("nan")
+    half = half_width(values.std(ddof=1), values.size, level)
+    return mean, float(mean - half), float(mean + half)
+
+
+def interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float]:
+    """Student-t interval for the mean of ``values`` (NaNs dropped; NaN bounds if n < 2)."""
+    x = np.asarray(list(values), dtype=float)
+    _, low, high = t_interval(x[~np.isnan(x)], level)
+    return low, high
 
 
 def outcome_columns(outcomes: pd.DataFrame) -> list[str]:
@@ -68,7 +78,7 @@ def summarize(
     keys = [*by, "outcome"]
     grouped = long.groupby(keys, observed=True, sort=True)["value"]
     out = grouped.agg(["mean", "std", "count"]).rename(columns={"count": "n"}).reset_index()
-    half = _half_width(out["std"].to_numpy(), out["n"].to_numpy(), level)
+    half = half_width(out["std"].to_numpy(), out["n"].to_numpy(), level)
     out["low"] = out["mean"] - half
     out["high"] = out["mean"] + half
     out["outcome"] = out["outcome"].astype(str)

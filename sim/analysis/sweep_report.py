@@ -8,7 +8,6 @@ time, also of a sweep still running or interrupted (from the runs finished so fa
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,14 +15,10 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.sensitivity import morris_indices, point_means, replication_noise, sobol_indices
-from sim.experiments.sweep import (
-    ID_COLUMNS,
-    STATS,
-    SweepError,
-    read_design_table,
-    read_manifest,
-    read_results,
-)
+from sim.experiments import store
+from sim.experiments.sweep.design import SweepError
+from sim.experiments.sweep.directory import read_design_table, read_results
+from sim.experiments.sweep.plan import ID_COLUMNS, STATS
 from sim.outcomes import KEY_OUTCOMES
 
 REPORT = "report"
@@ -82,7 +77,7 @@ def analyze_sweep(
     """
     if stat not in STATS:
         raise SweepError(f"unknown statistic {stat!r}; use one of {', '.join(STATS)}")
-    manifest = read_manifest(out_dir)
+    manifest = store.read_manifest(out_dir, kind="sweep")
     spec = manifest["sweep"]
     seed = spec["seed"] if seed is None else seed
     params = list(spec["params"])
@@ -160,16 +155,6 @@ def caption(report: SweepReport) -> str:
     )
 
 
-def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        df.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def write_report(report: SweepReport, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
     """Write the report's tables (CSV) and charts (PNG) into ``<out_dir>/report``."""
     from sim.plots.sweep import save_sweep_charts
@@ -177,12 +162,12 @@ def write_report(report: SweepReport, out_dir: str | Path, *, charts: bool = Tru
     where = Path(out_dir) / REPORT
     where.mkdir(parents=True, exist_ok=True)
     paths = [
-        _write_csv(report.points, where / "points.csv"),
-        _write_csv(report.noise, where / "noise.csv"),
-        _write_csv(report.failed, where / "failures.csv"),
+        store.write_csv(where / "points.csv", report.points),
+        store.write_csv(where / "noise.csv", report.noise),
+        store.write_csv(where / "failures.csv", report.failed),
     ]
     if report.indices is not None:
-        paths.append(_write_csv(report.indices, where / f"{report.method}_indices.csv"))
+        paths.append(store.write_csv(where / f"{report.method}_indices.csv", report.indices))
     if charts:
         points = report.points
         if report.heatmap is not None:

@@ -30,10 +30,15 @@ from rich.text import Text
 
 from sim.cli.common import (
     DEFAULT_SEED,
+    check_memory,
+    check_writable_file,
     fail,
+    finish,
+    keep_incomplete,
     load,
-    prepare_out_dir,
+    open_out_dir,
     replications_with_progress,
+    sigterm_as_interrupt,
     wide_console,
 )
 from sim.scenario.schema import Scenario
@@ -146,13 +151,14 @@ def report(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     force: Annotated[
-        bool, typer.Option("--force", help="Write into a non-empty --out (only our files).")
+        bool, typer.Option("--force", help="Replace --out if it holds an earlier report.")
     ] = False,
 ) -> None:
     """Fit table of a history scenario against the record, and the trains-per-year chart."""
     from sim.analysis.calibration.fit import fit_table, markdown_fit_table, simulate_patterns
     from sim.experiments import store
     from sim.experiments.experiment import child_seeds
+    from sim.experiments.runners import ReplicationsStopped
     from sim.plots.calibration import event_marks, plot_trains
 
     started, clock = store.now_iso(), time.perf_counter()
@@ -160,9 +166,40 @@ def report(
     overrides = list(set_ or [])
     resolved = load(path, overrides)
     check_history(resolved)
-    out = prepare_out_dir(out, f"{resolved.name}-report", force=force)
+    check_memory(
+        enterprises=resolved.run.enterprises,
+        steps=resolved.run.steps,
+        replications=replications,
+        workers=workers,
+    )
+    stage = open_out_dir(out, f"{resolved.name}-report", force=force)
     seeds = child_seeds(seed, replications)
-    result = replications_with_progress(resolved, seeds, workers=workers)
+
+    def manifest(done_seeds: list[int]) -> dict:
+        made = store.build_manifest(
+            resolved,
+            scenario_path=path,
+            overrides=overrides,
+            base_seed=seed,
+            seeds=done_seeds,
+            workers=workers,
+            started=started,
+            ended=store.now_iso(),
+            wall_seconds=time.perf_counter() - clock,
+            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+        )
+        return {"kind": "calibration-report", **made}
+
+    try:
+        with sigterm_as_interrupt():
+            result = replications_with_progress(resolved, seeds, workers=workers)
+    except ReplicationsStopped as stop:
+        keep_incomplete(
+            stage,
+            stop,
+            lambda d: store.write_scenario(d, resolved),
+            manifest(stop.partial.seeds),
+        )
     simulated = simulate_patterns(
         result.outcomes,
         result.platforms,
@@ -171,32 +208,24 @@ def report(
     )
     table = fit_table(simulated, resolved)
     text = f"scenario {resolved.name} · {replications} replications · base seed {seed}"
-    store.write_tables(out, {n: getattr(result, n) for n in store.TABLES}, csv=False)
-    store.write_file(out / FIT_CSV, lambda p: table.to_csv(p, index=False))
-    store.write_file(out / PATTERNS, lambda p: simulated.to_csv(p))
-    md = f"{markdown_fit_table(table)}\n\n{summary_line(table)}; {text}.\n"
-    store.write_file(out / FIT_MD, lambda p: p.write_text(md, encoding="utf-8"))
-    fig = plot_trains(
-        result.outcomes,
-        start_year=resolved.run.start_year,
-        caption=text,
-        events=event_marks(resolved),
-    )
-    store.write_file(out / TRAINS_CHART, lambda p: fig.savefig(p, dpi=150, format="png"))
-    store.write_scenario(out, resolved)
-    manifest = store.build_manifest(
-        resolved,
-        scenario_path=path,
-        overrides=overrides,
-        base_seed=seed,
-        seeds=seeds,
-        workers=workers,
-        started=started,
-        ended=store.now_iso(),
-        wall_seconds=time.perf_counter() - clock,
-        command=[Path(sys.argv[0]).name, *sys.argv[1:]],
-    )
-    store.write_manifest(out, {"kind": "calibration-report", **manifest})
+
+    def write(out: Path) -> None:
+        store.write_tables(out, {n: getattr(result, n) for n in store.TABLES}, csv=False)
+        store.write_file(out / FIT_CSV, lambda p: table.to_csv(p, index=False))
+        store.write_file(out / PATTERNS, lambda p: simulated.to_csv(p))
+        md = f"{markdown_fit_table(table)}\n\n{summary_line(table)}; {text}.\n"
+        store.write_file(out / FIT_MD, lambda p: p.write_text(md, encoding="utf-8"))
+        fig = plot_trains(
+            result.outcomes,
+            start_year=resolved.run.start_year,
+            caption=text,
+            events=event_marks(resolved),
+        )
+        store.write_file(out / TRAINS_CHART, lambda p: fig.savefig(p, dpi=150, format="png"))
+        store.write_scenario(out, resolved)
+        store.write_manifest(out, manifest(seeds))
+
+    out = finish(stage, write)
     console_out = wide_console(150)
     console_out.print(
         fit_rich_table(table, f"{resolved.name}: fit to the record", f"{summary_line(table)}")
@@ -290,6 +319,9 @@ def calibrate(
         fail(f"--out {out}: exists; pass --force to overwrite it")
     if defaults is not None and defaults.exists() and defaults.is_dir():
         fail(f"--defaults {defaults}: is a directory; name a .toml file")
+    for option, target in (("--out", out), ("--defaults", defaults), ("--trace", trace)):
+        if target is not None:
+            check_writable_file(target, option)
     checks = None
     if candidates:
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import sys
 import time
 from enum import StrEnum
@@ -19,11 +18,30 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from sim.cli.common import DEFAULT_SEED, fail, fmt, prepare_out_dir, wide_console
+from sim.cli.common import (
+    DEFAULT_SEED,
+    check_memory,
+    fail,
+    finish,
+    fmt,
+    open_out_dir,
+    print_error,
+    sigterm_as_interrupt,
+    wide_console,
+)
+from sim.cli.compare_runs import (
+    SCENARIOS,
+    ScenariosStopped,
+    keep_incomplete_compare,
+    run_scenarios,
+    stack,
+    unique_labels,
+    unique_paths,
+    write_scenarios,
+)
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
@@ -33,7 +51,6 @@ if TYPE_CHECKING:
 
 FINAL_STEPS = 4
 COMPARISON = "comparison.csv"
-SCENARIOS = "scenarios"
 # Keys of store.build_manifest that belong to one scenario; the rest are shared.
 SCENARIO_KEYS = (
     "scenario",
@@ -55,47 +72,6 @@ WINDOW_TEXT = {
     Window.final: f"the mean over the last {FINAL_STEPS} steps",
     Window.run: "the mean over every step",
 }
-
-
-def print_error(message: str) -> None:
-    """Print ``message`` in red to stderr, as :func:`sim.cli.common.fail` does, without exiting."""
-    Console(stderr=True, highlight=False).print(
-        Text("error: ", style="bold red") + Text(message, style="red"), soft_wrap=True
-    )
-
-
-def unique_paths(paths: list[Path]) -> list[Path]:
-    """The paths in order without repeats of one file (compared by resolved path)."""
-    seen: set[Path] = set()
-    out = []
-    for path in paths:
-        if path.resolve() not in seen:
-            seen.add(path.resolve())
-            out.append(path)
-    return out
-
-
-def file_safe(label: str) -> str:
-    """``label`` with every character other than letters, digits, ``.``, ``_``, ``-`` as ``_``."""
-    return re.sub(r"[^\w.-]", "_", label)
-
-
-def unique_labels(names_and_stems: list[tuple[str, str]]) -> list[str]:
-    """A distinct label per (scenario name, file stem), distinct also as a file name.
-
-    The name if it is free, else the file's stem, else the stem with ``-2``, ``-3``...
-    """
-    taken: set[str] = set()
-    labels = []
-    for name, stem in names_and_stems:
-        label = name if file_safe(name) not in taken else stem
-        first, k = label, 1
-        while file_safe(label) in taken:
-            k += 1
-            label = f"{first}-{k}"
-        taken.add(file_safe(label))
-        labels.append(label)
-    return labels
 
 
 def load_all(
@@ -169,7 +145,7 @@ def compare(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     force: Annotated[
-        bool, typer.Option("--force", help="Write into a non-empty --out (only our files).")
+        bool, typer.Option("--force", help="Replace --out if it holds an earlier compare.")
     ] = False,
     charts: Annotated[bool, typer.Option(help="Draw the charts into charts/.")] = True,
     window: Annotated[
@@ -200,54 +176,71 @@ def compare(
     if len(scenarios) < 2:
         fail(f"nothing to compare: every file given is {base}; name another scenario")
     labels = unique_labels([(s.name, p.stem) for s, p in zip(scenarios, paths, strict=True)])
-    out = prepare_out_dir(out, "compare", force=force)
+    check_memory(
+        enterprises=max(s.run.enterprises for s in scenarios),
+        steps=max(s.run.steps for s in scenarios),
+        replications=replications,
+        workers=workers,
+        scenarios=len(scenarios),
+    )
+    stage = open_out_dir(out, "compare", force=force)
     seeds = child_seeds(seed, replications)
 
-    tables = run_scenarios(labels, scenarios, seeds, workers=workers)
+    def manifest(done_seeds: list[int]) -> dict[str, Any]:
+        manifests = [
+            store.build_manifest(
+                s,
+                scenario_path=path,
+                overrides=overrides,
+                base_seed=seed,
+                seeds=done_seeds,
+                workers=workers,
+                started=started,
+                ended=store.now_iso(),
+                wall_seconds=time.perf_counter() - clock,
+                command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+            )
+            for s, path in zip(scenarios, paths, strict=True)
+        ]
+        return comparison_manifest(labels, manifests, window=window)
+
+    try:
+        with sigterm_as_interrupt():
+            tables = run_scenarios(labels, scenarios, seeds, workers=workers)
+    except ScenariosStopped as stopped:
+        keep_incomplete_compare(stage, stopped, labels, scenarios, manifest(seeds))
     if len({s.run.steps for s in scenarios}) > 1:
         Console(stderr=True).print(
             "[yellow]warning:[/] the scenarios run different numbers of steps; each window"
             " is taken over each scenario's own steps"
         )
-    stacked = pd.concat([t.assign(scenario=k) for k, t in tables.items()], ignore_index=True)
-    stacked = stacked[["scenario", *tables[labels[0]].columns]]
+    stacked = stack(tables, labels)
     comparison = comparison_table(tables, labels[0])
     summary = pd.concat({k: summary_table(t) for k, t in tables.items()}, names=["scenario"])
-    store.write_tables(out, {"outcomes": stacked}, csv=False)
-    store.write_file(out / COMPARISON, lambda p: comparison.to_csv(p, index=False))
-    store.write_summary(out, summary)
-    write_scenarios(out / SCENARIOS, labels, scenarios)
     chosen = comparison[comparison["window"] == window.value]
     over = window_text(window, scenarios)
-    if charts:
-        from sim.plots.compare import save_comparison_charts
 
-        text = caption(labels, len(seeds), seed)
-        save_comparison_charts(
-            stacked,
-            chosen,
-            out / store.CHARTS,
-            base=labels[0],
-            shown=shown,
-            caption=text,
-            window_text=over,
-        )
-    manifests = [
-        store.build_manifest(
-            s,
-            scenario_path=path,
-            overrides=overrides,
-            base_seed=seed,
-            seeds=seeds,
-            workers=workers,
-            started=started,
-            ended=store.now_iso(),
-            wall_seconds=time.perf_counter() - clock,
-            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
-        )
-        for s, path in zip(scenarios, paths, strict=True)
-    ]
-    store.write_manifest(out, comparison_manifest(labels, manifests, window=window))
+    def write(directory: Path) -> None:
+        store.write_tables(directory, {"outcomes": stacked}, csv=False)
+        store.write_csv(directory / COMPARISON, comparison)
+        store.write_summary(directory, summary)
+        write_scenarios(directory / SCENARIOS, labels, scenarios)
+        if charts:
+            from sim.plots.compare import save_comparison_charts
+
+            text = caption(labels, len(seeds), seed)
+            save_comparison_charts(
+                stacked,
+                chosen,
+                directory / store.CHARTS,
+                base=labels[0],
+                shown=shown,
+                caption=text,
+                window_text=over,
+            )
+        store.write_manifest(directory, manifest(seeds))
+
+    out = finish(stage, write)
 
     console = wide_console()
     console.print(
@@ -262,32 +255,41 @@ def compare(
     typer.echo(f"Wrote {out}")
 
 
-def run_scenarios(
-    labels: list[str], scenarios: list[Scenario], seeds: list[int], *, workers: int
-) -> dict[str, pd.DataFrame]:
-    """Run every scenario with the same seeds on one backend; outcome tables by label."""
-    from sim.experiments.runners import make_backend, run_replications
+def redraw(directory: Path, manifest: dict[str, Any]) -> list[Path]:
+    """Redraw the charts of a ``sim compare`` directory from its tables and manifest."""
+    import pandas as pd
 
-    console = Console(stderr=True)
-    tables = {}
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
+    from sim.experiments import store
+    from sim.plots.compare import save_comparison_charts
+
+    outcomes = store.read_table(directory, "outcomes")
+    path = directory / COMPARISON
+    if not path.is_file():
+        raise store.OutputError(f"{directory}: no {COMPARISON}")
+    try:
+        labels = [s["label"] for s in manifest["scenarios"]]
+        lengths = {s["steps"] for s in manifest["scenarios"]}
+        window = Window(manifest.get("window", Window.final.value))
+        comparison = pd.read_csv(path)
+        chosen = comparison[comparison["window"] == window.value]
+        over = WINDOW_TEXT[window]
+        if len(lengths) == 1:
+            (last,) = lengths
+            first = max(1, last - FINAL_STEPS + 1) if window is Window.final else 1
+            over = f"{over} (steps {first}-{last})"
+        text = caption(labels, manifest["replications"], manifest["base_seed"])
+    except (KeyError, ValueError, TypeError) as err:
+        raise store.OutputError(f"{directory}: not a readable compare directory ({err})") from None
+    shown = [o for o in KEY_OUTCOMES if o in set(chosen["outcome"])]
+    return save_comparison_charts(
+        outcomes,
+        chosen,
+        directory / store.CHARTS,
+        base=labels[0],
+        shown=shown,
+        caption=text,
+        window_text=over,
     )
-    with (
-        Progress(*columns, console=console, disable=not console.is_terminal) as bar,
-        make_backend(workers) as backend,
-    ):
-        task = bar.add_task("replications", total=len(scenarios) * len(seeds))
-        for label, scenario in zip(labels, scenarios, strict=True):
-            bar.update(task, description=f"{label}: replications")
-            result = run_replications(
-                scenario, seeds, backend=backend, progress=lambda _: bar.advance(task)
-            )
-            tables[label] = result.outcomes
-    return tables
 
 
 def comparison_table(tables: dict[str, pd.DataFrame], base: str) -> pd.DataFrame:
@@ -323,19 +325,6 @@ def comparison_manifest(
             for label, m in zip(labels, manifests, strict=True)
         ],
     }
-
-
-def write_scenarios(directory: Path, labels: list[str], scenarios: list[Scenario]) -> None:
-    """Write each resolved scenario as ``<label>.toml`` (loadable with ``load_scenario``)."""
-    import tomli_w
-
-    from sim.experiments.store import write_file
-    from sim.scenario.loading import dump_scenario
-
-    directory.mkdir(parents=True, exist_ok=True)
-    for label, s in zip(labels, scenarios, strict=True):
-        text = tomli_w.dumps(dump_scenario(s))
-        write_file(directory / f"{file_safe(label)}.toml", lambda p, t=text: p.write_text(t))
 
 
 def caption(labels: list[str], replications: int, seed: int) -> str:

@@ -23,11 +23,16 @@ from sim.cli.common import (
     DEFAULT_SEED,
     USAGE_ERROR,
     caption,
+    check_memory,
     fail,
+    finish,
     fmt,
+    keep_incomplete,
     load,
-    prepare_out_dir,
+    open_out_dir,
     replications_with_progress,
+    show_report,
+    sigterm_as_interrupt,
     wide_console,
 )
 from sim.scenario.loading import ScenarioError, load_scenario
@@ -35,6 +40,8 @@ from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from sim.experiments.runners import Replications
 
 
 class ParamsFormat(StrEnum):
@@ -74,7 +81,7 @@ def run(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     force: Annotated[
-        bool, typer.Option("--force", help="Write into a non-empty --out (only our files).")
+        bool, typer.Option("--force", help="Replace --out if it holds an earlier run.")
     ] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Also write the tables as CSV.")] = False,
     charts: Annotated[bool, typer.Option(help="Draw the charts into charts/.")] = True,
@@ -83,43 +90,75 @@ def run(
     from sim.analysis.summary import summary_table
     from sim.experiments import store
     from sim.experiments.experiment import child_seeds
-    from sim.plots.over_time import save_group_charts
+    from sim.experiments.runners import ReplicationsStopped
 
     started, clock = store.now_iso(), time.perf_counter()
     overrides = [*(set_ or []), *([f"run.steps={steps}"] if steps is not None else [])]
     resolved = load(scenario, set_ or [], steps=steps)
-    out = prepare_out_dir(out, resolved.name, force=force)
-    seeds = child_seeds(seed, replications)
-    result = replications_with_progress(resolved, seeds, workers=workers)
-
-    tables = {name: getattr(result, name) for name in store.TABLES}
-    store.write_tables(out, tables, csv=csv)
-    summary = summary_table(result.outcomes)  # every recorded outcome, registry order first
-    store.write_summary(out, summary)
-    store.write_scenario(out, resolved)
-    if charts:
-        from sim.plots.model import save_model_charts
-
-        text = caption(resolved.name, len(seeds), seed)
-        save_group_charts(result.outcomes, out / store.CHARTS, caption=text)
-        save_model_charts(
-            result.outcomes, result.provinces, result.platforms, out / store.CHARTS, caption=text
-        )
-    manifest = store.build_manifest(
-        resolved,
-        scenario_path=scenario,
-        overrides=overrides,
-        base_seed=seed,
-        seeds=seeds,
+    check_memory(
+        enterprises=resolved.run.enterprises,
+        steps=resolved.run.steps,
+        replications=replications,
         workers=workers,
-        started=started,
-        ended=store.now_iso(),
-        wall_seconds=time.perf_counter() - clock,
-        command=[Path(sys.argv[0]).name, *sys.argv[1:]],
     )
-    store.write_manifest(out, manifest)
+    stage = open_out_dir(out, resolved.name, force=force)
+    seeds = child_seeds(seed, replications)
+
+    def manifest(done_seeds: list[int]) -> dict:
+        return store.build_manifest(
+            resolved,
+            scenario_path=scenario,
+            overrides=overrides,
+            base_seed=seed,
+            seeds=done_seeds,
+            workers=workers,
+            started=started,
+            ended=store.now_iso(),
+            wall_seconds=time.perf_counter() - clock,
+            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+        )
+
+    def write_tables(result: Replications, directory: Path) -> None:
+        tables = {name: getattr(result, name) for name in store.TABLES}
+        store.write_tables(directory, tables, csv=csv)
+        store.write_scenario(directory, resolved)
+
+    try:
+        with sigterm_as_interrupt():
+            result = replications_with_progress(resolved, seeds, workers=workers)
+    except ReplicationsStopped as stop:
+        partial = stop.partial
+        keep_incomplete(
+            stage,
+            stop,
+            lambda d: (
+                write_tables(partial, d) if partial.seeds else store.write_scenario(d, resolved)
+            ),
+            manifest(partial.seeds),
+        )
+    summary = summary_table(result.outcomes)  # every recorded outcome, registry order first
+
+    def write(directory: Path) -> None:
+        write_tables(result, directory)
+        store.write_summary(directory, summary)
+        if charts:
+            from sim.plots.model import save_model_charts
+            from sim.plots.over_time import save_group_charts
+
+            text = caption(resolved.name, len(seeds), seed)
+            save_group_charts(result.outcomes, directory / store.CHARTS, caption=text)
+            save_model_charts(
+                result.outcomes,
+                result.provinces,
+                result.platforms,
+                directory / store.CHARTS,
+                caption=text,
+            )
+        store.write_manifest(directory, manifest(seeds))
+
+    target = finish(stage, write)
     wide_console().print(key_outcome_table(summary, resolved, len(seeds), seed))
-    typer.echo(f"Wrote {out}")
+    typer.echo(f"Wrote {target}")
 
 
 def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, seed: int) -> Table:
@@ -199,7 +238,9 @@ def plot(
     directory: Annotated[
         Path,
         typer.Argument(
-            help="Output directory of sim run (or of sim sweep).", file_okay=False, exists=True
+            help="Output directory of sim run, sim compare or sim sweep.",
+            file_okay=False,
+            exists=True,
         ),
     ],
 ) -> None:
@@ -210,13 +251,19 @@ def plot(
     try:
         manifest = store.read_manifest(directory)
         if manifest.get("kind") == "sweep":  # a sweep directory: same as sim sweep-report
-            from sim.cli.sweep import show_report
-
             show_report(directory)
             return
+        if manifest.get("kind") == "compare":
+            from sim.cli.compare import redraw
+
+            paths = redraw(directory, manifest)
         outcomes = store.read_table(directory, "outcomes")
     except store.OutputError as err:
         fail(str(err))
+    if manifest.get("kind") == "compare":
+        for path in paths:
+            typer.echo(f"Wrote {path}")
+        return
     text = caption(manifest["scenario"], manifest["replications"], manifest["base_seed"])
     paths = save_group_charts(outcomes, directory / store.CHARTS, caption=text)
     if all((directory / f"{t}.parquet").is_file() for t in ("provinces", "platforms")):

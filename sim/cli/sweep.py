@@ -1,39 +1,43 @@
 """The ``sim sweep`` and ``sim sweep-report`` commands: parameter sweeps and their reports.
 
 :mod:`sim.cli.app` registers them; they share the helpers of :mod:`sim.cli.common`. Like
-the other commands they are thin (parse, call :mod:`sim.experiments.sweep` and
-:mod:`sim.analysis.sweep_report`, print), print problems with the user's input in red
+the other commands they are thin (parse, call :mod:`sim.experiments.sweep`, print the
+report with :func:`sim.cli.common.show_report`), print problems with the user's input in red
 with exit status 2, and exit with 130 after Ctrl-C, having kept the runs that finished.
+
+A little over 400 lines: the typer signature of ``sim sweep``, one annotated parameter
+per option with its help text, is a third of the module.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import signal
 import sys
-import time
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from sim.cli.common import DEFAULT_SEED, fail, fmt, load, wide_console
+from sim.cli.common import (
+    DEFAULT_SEED,
+    INTERRUPTED,
+    Bar,
+    check_memory,
+    check_writable_dir,
+    fail,
+    load,
+    show_report,
+    sigterm_as_interrupt,
+)
 from sim.scenario.loading import ScenarioError, dump_scenario, validate
 from sim.scenario.paths import parse_value
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from sim.analysis.sweep_report import SweepReport
     from sim.experiments.runners import Backend
-
-INTERRUPTED = 130  # the shell's status for a process stopped by Ctrl-C
 
 
 class Method(StrEnum):
@@ -125,82 +129,12 @@ def make_sweep_backend(
     return backend, f"process pool, {n} workers"
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM (a cluster job's time limit, ``kill``) like Ctrl-C while inside."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-class Bar:
-    """A progress bar of runs done, failures and ETA (a line per tenth when not a terminal)."""
-
-    def __init__(self, name: str) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.console = Console(stderr=True)
-        self.name = name
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("[red]{task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=self.console,
-            disable=not self.console.is_terminal,
-        )
-        self.task: Any = None
-        self.clock = time.perf_counter()
-        self.start = 0
-        self.next_line = 0
-
-    def __enter__(self) -> Bar:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)
-
-    def __call__(self, done: int, failed: int, total: int) -> None:
-        """Show ``done`` of ``total`` runs and ``failed``."""
-        if self.task is None:
-            self.start = done
-            self.task = self.progress.add_task(
-                f"{self.name}: runs", total=total, completed=done, failed=failed
-            )
-            self.next_line = done
-        self.progress.update(self.task, completed=done, failed=failed)
-        if self.console.is_terminal or done < self.next_line:
-            return
-        self.next_line = done + max(1, total // 10)
-        elapsed = time.perf_counter() - self.clock
-        new = done - self.start
-        eta = elapsed / new * (total - done) if new else math.nan
-        eta_text = f"{eta:.0f} s" if math.isfinite(eta) else "?"
-        self.console.print(
-            f"{self.name}: {done}/{total} runs, {failed} failed, {elapsed:.0f} s, ETA {eta_text}",
-            highlight=False,
-        )
+def largest(plan: Any, path: str, default: int) -> int:
+    """The largest value of ``path`` over the design's points, or ``default`` if not swept."""
+    table = plan.design.table
+    if path in table.columns:
+        return max(default, int(table[path].max()))
+    return default
 
 
 def sweep(
@@ -316,7 +250,7 @@ def sweep(
     keeps them, and --resume continues without redoing a finished run.
     """
     from sim.experiments import store
-    from sim.experiments.sweep import SweepError, plan_sweep, run_sweep
+    from sim.experiments.sweep import plan_sweep, run_sweep
 
     base = load(scenario, set_ or [])
     spec = base.sweep.model_dump(exclude_none=True)
@@ -350,14 +284,23 @@ def sweep(
             {**dump_scenario(base), "sweep": spec}, origin=f"{scenario} with the sweep options"
         )
         plan = plan_sweep(resolved, seed=DEFAULT_SEED, design_dir=scenario.resolve().parent)
-    except (ScenarioError, SweepError) as err:
+    except (ScenarioError, store.OutputError) as err:  # a SweepError is an OutputError
         fail(str(err))
     if resume and out is None:
         fail("--resume needs --out DIR: the directory of the sweep to continue")
     if out is None:
         out = store.default_out_dir(f"{resolved.name}-sweep")
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: exists and is not a directory")
+    check_writable_dir(out, "--out")
 
     backend, described = make_sweep_backend(workers, scheduler, cluster)
+    check_memory(  # a sweep keeps no tables: one model per worker
+        enterprises=largest(plan, "run.enterprises", resolved.run.enterprises),
+        steps=largest(plan, "run.steps", resolved.run.steps),
+        replications=0,
+        workers=backend.workers if scheduler is None else 1,
+    )
     kind = "CSV" if plan.method == "design" else plan.method
     typer.echo(
         f"{resolved.name}: {kind} design, {plan.points} points x {plan.replications}"
@@ -382,7 +325,7 @@ def sweep(
                     )
             except KeyboardInterrupt:  # while the backend started or shut down
                 fail_interrupted(out)
-    except SweepError as err:
+    except store.OutputError as err:
         fail(str(err))
     except Exception as err:  # the backend failed: no scheduler there, a worker lost, ...
         stopped(out, described, err)
@@ -435,83 +378,6 @@ def fail_interrupted(out: Path) -> NoReturn:
         soft_wrap=True,
     )
     raise typer.Exit(INTERRUPTED)
-
-
-def show_report(
-    directory: Path,
-    *,
-    outcomes: list[str] | None = None,
-    stat: str = "final",
-    heatmap: tuple[str, str] | None = None,
-    heatmap_outcome: str | None = None,
-    charts: bool = True,
-) -> SweepReport:
-    """Compute, write and print the report of a sweep directory."""
-    from sim.analysis.sweep_report import analyze_sweep, write_report
-    from sim.experiments.sweep import SweepError
-
-    try:
-        rep = analyze_sweep(
-            directory,
-            outcomes=outcomes,
-            stat=stat,
-            heatmap=heatmap,
-            heatmap_outcome=heatmap_outcome,
-        )
-        paths = write_report(rep, directory, charts=charts)
-    except SweepError as err:
-        fail(str(err))
-    console = wide_console()
-    if rep.indices is not None:
-        console.print(index_table(rep))
-    if rep.noise["replications"].max() > 1:
-        console.print(noise_table(rep))
-    typer.echo(f"Wrote {len(paths)} report files to {Path(directory) / 'report'}")
-    return rep
-
-
-def index_table(rep: SweepReport) -> Table:
-    """The sensitivity indices of a report as a table."""
-    assert rep.indices is not None
-    stat = "mean of the last 4 steps" if rep.stat == "final" else "mean over all steps"
-    table = Table(
-        title=f"{'Sobol indices' if rep.method == 'sobol' else 'Morris screening'} ({stat})",
-        caption="± half-width of the 95% bootstrap interval; replications averaged per point",
-    )
-    table.add_column("outcome")
-    table.add_column("parameter")
-    heads = ("S1", "ST") if rep.method == "sobol" else ("mu_star", "sigma", "mu")
-    for head in heads:
-        table.add_column(head, justify="right")
-    for row in rep.indices.itertuples(index=False):
-        if rep.method == "sobol":
-            cells = [f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"]
-        else:
-            cells = [f"{fmt(row.mu_star)} ± {fmt(row.mu_star_conf)}", fmt(row.sigma), fmt(row.mu)]
-        table.add_row(Text(row.outcome), Text(row.parameter), *map(Text, cells))
-    return table
-
-
-def noise_table(rep: SweepReport) -> Table:
-    """Replication noise per outcome: within-point vs between-point spread."""
-    table = Table(
-        title="Replication noise",
-        caption="within: mean SD across replications of a point; between: SD of point means;"
-        " share: noise variance left in the point means over their variance",
-    )
-    for column in ("outcome", "replications", "within SD", "between SD", "ratio", "share"):
-        table.add_column(column, justify="left" if column == "outcome" else "right")
-    for row in rep.noise.itertuples(index=False):
-        cells = (
-            row.outcome,
-            f"{row.replications:g}",
-            fmt(row.within_sd),
-            fmt(row.between_sd),
-            fmt(row.noise_ratio),
-            f"{row.noise_share:.1%}" if math.isfinite(row.noise_share) else "n/a",
-        )
-        table.add_row(*map(Text, cells))
-    return table
 
 
 def sweep_report(

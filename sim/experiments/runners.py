@@ -6,19 +6,27 @@ Workbench evaluators. :class:`SequentialBackend` runs in-process and is the defa
 tests and notebooks never need a pool; :class:`ProcessPoolBackend` runs tasks in worker
 processes started by a ``forkserver`` that has already imported the model (or by
 ``spawn`` where there is no forkserver), never by ``fork``, which is unsafe with threads;
-:class:`DaskBackend` runs them on a Dask distributed cluster, an existing one or a local
-one it starts. Pools keep only a few tasks per worker submitted ahead, so a long stream
-of tasks never sits in memory at once.
+:class:`DaskBackend` (in :mod:`sim.experiments.dask_backend`, importable from here too)
+runs them on a Dask distributed cluster, an existing one or a local one it starts. Pools
+keep only a few tasks per worker submitted ahead, so a long stream of tasks never sits
+in memory at once. A pool's workers watch the process that started
+them and exit when it dies (SIGKILL included), so no worker outlives its parent.
+
+A replication that raises stops :func:`run_replications` with :class:`ReplicationsStopped`,
+which carries the replications that finished, so a caller can keep them; Ctrl-C does the
+same. The model's own clear failure is :class:`~sim.model.errors.ModelError`.
 """
 
 from __future__ import annotations
 
-import logging
+import functools
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from types import TracebackType
@@ -26,9 +34,13 @@ from typing import Any, Protocol, Self, TypeVar
 
 import pandas as pd
 
+from sim.experiments.dask_backend import DaskBackend, interrupts_ignored
 from sim.experiments.experiment import RunResult, run
+from sim.model.errors import ModelError
 from sim.scenario.loading import dump_scenario, validate
 from sim.scenario.schema import Scenario
+
+__all__ = ["DaskBackend", "interrupts_ignored"]  # re-exported: their old home
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -101,7 +113,7 @@ class ProcessPoolBackend:
         self.workers = workers
         self.start_method = start_method
         self.preload = list(preload)
-        self.initializer = initializer
+        self.initializer = functools.partial(start_worker, initializer)
         self.ahead = max(1, ahead)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -143,128 +155,47 @@ class ProcessPoolBackend:
                 future.cancel()
 
 
+def watch_parent() -> None:
+    """In a worker process: exit at once when the process that started it dies.
+
+    A pool's worker blocks on its task queue forever once its parent is gone (SIGKILL
+    leaves no one to tell it), and with it the forkserver, which waits for its children.
+    The worker's parent sentinel (a pipe the parent holds open) reads as ready when the
+    parent dies; a daemon thread waits on it and ends the process. Does nothing outside a
+    child process.
+    """
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if parent is None or sentinel is None:
+        return
+
+    def wait_then_exit() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=wait_then_exit, name="sim-parent-watch", daemon=True).start()
+
+
+def start_worker(initializer: Callable[[], object] | None) -> None:
+    """What every pool worker runs as it starts: :func:`watch_parent`, then ``initializer``."""
+    watch_parent()
+    if initializer is not None:
+        initializer()
+
+
 def ignore_interrupts() -> None:
     """Ignore Ctrl-C (SIGINT) in a worker, so that only the parent process handles it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-@contextmanager
-def interrupts_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C while inside, so processes started meanwhile ignore it for good.
-
-    An ignored signal stays ignored in a child across ``exec``, and Python then installs
-    no KeyboardInterrupt handler in it; outside the main thread this does nothing.
-    """
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-class DaskBackend:
-    """Runs tasks on a Dask distributed cluster (``fn`` and tasks must pickle).
-
-    Needs the ``dask`` extra (``pip install 'sim[dask]'``); on a remote cluster, every
-    worker needs ``sim`` installed too.
-
-    Args:
-        scheduler: Address of a running scheduler (``tcp://host:8786``). ``None`` starts
-            a ``LocalCluster`` of worker processes, closed again on exit.
-        workers: Worker processes of the local cluster, one thread each (default: one per
-            core). Ignored with ``scheduler``; ``workers`` then counts its threads.
-        ahead: Tasks submitted ahead per worker thread.
-    """
-
-    def __init__(
-        self, scheduler: str | None = None, *, workers: int | None = None, ahead: int = 2
-    ) -> None:
-        if workers is not None and workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
-        self.scheduler = scheduler
-        self.workers = workers or 0
-        self.ahead = max(1, ahead)
-        self._cluster: Any = None
-        self._client: Any = None
-
-    def __enter__(self) -> Self:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as err:
-            raise RuntimeError(
-                "the Dask backend needs dask.distributed: pip install 'sim[dask]'"
-            ) from err
-        try:
-            if self.scheduler is None:
-                with interrupts_ignored():  # worker processes inherit it: Ctrl-C is ours
-                    self._cluster = LocalCluster(
-                        n_workers=self.workers or None,
-                        threads_per_worker=1,
-                        processes=True,
-                        dashboard_address=None,
-                        silence_logs=logging.ERROR,  # not the cancelled-task warnings of Ctrl-C
-                    )
-                self._client = Client(self._cluster)
-            else:
-                self._client = Client(self.scheduler)
-            self._client.wait_for_workers(1, timeout=120)
-        except BaseException:
-            self.__exit__()
-            raise
-        info = self._client.scheduler_info()
-        self.workers = sum(w["nthreads"] for w in info["workers"].values())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
-
-    @property
-    def address(self) -> str:
-        """The scheduler's address (once entered)."""
-        return self._client.scheduler.address if self._client is not None else ""
-
-    def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
-        """Yield ``fn(task)`` for every task as they finish (re-raises a task's error)."""
-        from distributed import as_completed
-
-        client = self._client
-        if client is None:
-            raise RuntimeError("use DaskBackend as a context manager: with ... as backend")
-        todo = iter(tasks)
-        pending = {
-            client.submit(fn, task, pure=False)
-            for task in islice(todo, max(1, self.workers) * self.ahead)
-        }
-        if not pending:
-            return
-        finished = as_completed(pending)
-        try:
-            for future in finished:
-                pending.discard(future)
-                for task in islice(todo, 1):
-                    nxt = client.submit(fn, task, pure=False)
-                    pending.add(nxt)
-                    finished.add(nxt)
-                result = future.result()
-                future.release()
-                yield result
-        finally:
-            if pending:
-                client.cancel(list(pending))
-
-
 def make_backend(workers: int = 1) -> Backend:
-    """The sequential backend for one worker, else a process pool of ``workers``."""
-    return SequentialBackend() if workers <= 1 else ProcessPoolBackend(workers)
+    """The sequential backend for one worker, else a process pool of ``workers``.
+
+    The pool's workers ignore Ctrl-C: the parent handles it and keeps what finished.
+    """
+    if workers <= 1:
+        return SequentialBackend()
+    return ProcessPoolBackend(workers, initializer=ignore_interrupts)
 
 
 @dataclass(frozen=True)
@@ -277,10 +208,43 @@ class ReplicationTask:
     steps: int | None = None
 
 
+class ReplicationError(Exception):
+    """A replication that raised: its index, seed and the error, as plain text (it pickles).
+
+    Args:
+        replication: The replication's index.
+        seed: Its child seed.
+        error: ``"TypeName: message"`` of the error it raised.
+        model_error: True for the model's own :class:`ModelError` (a clear failure, not a bug).
+    """
+
+    def __init__(self, replication: int, seed: int, error: str, model_error: bool) -> None:
+        super().__init__(replication, seed, error, model_error)
+        self.replication, self.seed, self.error, self.model_error = (
+            replication,
+            seed,
+            error,
+            model_error,
+        )
+
+    def __str__(self) -> str:
+        return f"replication {self.replication} (seed {self.seed}) failed: {self.error}"
+
+
 def run_task(task: ReplicationTask) -> tuple[int, RunResult]:
-    """Validate the task's scenario, run it, and return its index and tagged tables."""
-    scenario = validate(task.scenario, origin=f"replication {task.replication}")
-    result = run(scenario, seed=task.seed, steps=task.steps)
+    """Validate the task's scenario, run it, and return its index and tagged tables.
+
+    Raises:
+        ReplicationError: The run raised; it names the replication and its seed.
+    """
+    try:
+        scenario = validate(task.scenario, origin=f"replication {task.replication}")
+        result = run(scenario, seed=task.seed, steps=task.steps)
+    except Exception as err:
+        text = str(err) if isinstance(err, ModelError) else f"{type(err).__name__}: {err}"
+        raise ReplicationError(
+            task.replication, task.seed, text, isinstance(err, ModelError)
+        ) from err
     return task.replication, result.tagged(task.replication)
 
 
@@ -305,6 +269,28 @@ def combine(results: Iterable[tuple[int, RunResult]], seeds: Sequence[int]) -> R
     return Replications(list(seeds), stack("outcomes"), stack("provinces"), stack("platforms"))
 
 
+class ReplicationsStopped(Exception):
+    """Replications stopped before all finished: by Ctrl-C or by one that raised.
+
+    Attributes:
+        partial: The replications that finished (sorted), their seeds in ``partial.seeds``.
+        done: Their indices.
+        total: Replications asked for.
+        cause: The :class:`ReplicationError`, or the KeyboardInterrupt.
+    """
+
+    def __init__(
+        self, partial: Replications, done: list[int], total: int, cause: BaseException
+    ) -> None:
+        super().__init__(str(cause) or type(cause).__name__)
+        self.partial, self.done, self.total, self.cause = partial, done, total, cause
+
+    @property
+    def interrupted(self) -> bool:
+        """True if Ctrl-C (or SIGTERM turned into it) stopped the replications."""
+        return isinstance(self.cause, KeyboardInterrupt)
+
+
 def run_replications(
     scenario: Scenario,
     seeds: Sequence[int],
@@ -315,6 +301,9 @@ def run_replications(
     progress: Callable[[int], None] | None = None,
 ) -> Replications:
     """Run replication ``i`` of ``scenario`` with ``seeds[i]`` and stack the tables.
+
+    Raises:
+        ReplicationsStopped: Ctrl-C, or a replication that raised; it holds those finished.
 
     Args:
         scenario: The validated scenario.
@@ -330,8 +319,13 @@ def run_replications(
         with make_backend(workers) as own:
             return run_replications(scenario, seeds, steps=steps, backend=own, progress=progress)
     results: list[tuple[int, RunResult]] = []
-    for replication, result in backend.imap_unordered(run_task, tasks):
-        results.append((replication, result))
-        if progress is not None:
-            progress(replication)
+    try:
+        for replication, result in backend.imap_unordered(run_task, tasks):
+            results.append((replication, result))
+            if progress is not None:
+                progress(replication)
+    except (KeyboardInterrupt, ReplicationError) as cause:
+        done = sorted(i for i, _ in results)
+        partial = combine(results, [int(seeds[i]) for i in done])
+        raise ReplicationsStopped(partial, done, len(seeds), cause) from None
     return combine(results, seeds)

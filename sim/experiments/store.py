@@ -1,23 +1,31 @@
-"""The output directory of a run: tables, summary, resolved scenario, manifest and charts.
+"""The output directories of runs, compares and sweeps: every file they write and read.
 
-Every file is written to a temporary name in the same directory and then renamed into
-place, so a crash never leaves a half-written file. ``manifest.json`` is written last:
-its presence marks a complete output directory.
+The one place for atomic writes, the manifest, Parquet tables and part files, and the
+lock. Every file is written to a temporary name in the same directory and then renamed
+into place, so a crash never leaves a half-written file. A run's ``manifest.json`` is
+written last, with its ``status``: ``complete``, or ``incomplete`` with what finished
+(:mod:`sim.experiments.staging` writes a run's directory whole); readers refuse an
+incomplete one. A sweep writes its
+manifest first and streams finished runs as numbered part files
+(``part-NNNNNN.parquet``), each carrying its sweep's fingerprint in its Parquet metadata;
+a run is done if and only if its row is in a part file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import tomli_w
@@ -26,12 +34,21 @@ import sim
 from sim.scenario.loading import dump_scenario
 from sim.scenario.schema import Scenario
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 TABLES = ("outcomes", "provinces", "platforms")
 SUMMARY = "summary.csv"
 SCENARIO = "scenario.toml"
 MANIFEST = "manifest.json"
 CHARTS = "charts"
 PACKAGES = ("mesa", "numpy", "pandas", "pydantic", "pyarrow", "matplotlib", "typer")
+LOCK = ".lock"
+PART_GLOB = "part-*.parquet"
+# What a directory without a manifest is not, by the manifest's kind.
+NOT_A = {None: "not a complete output directory of sim run", "sweep": "not a sweep directory"}
+COMPLETE = "complete"  # a run's or compare's manifest "status" (a sweep has its own)
+INCOMPLETE = "incomplete"
 
 
 class OutputError(Exception):
@@ -79,6 +96,16 @@ def write_file(path: Path, write: Callable[[Path], object]) -> Path:
     return path
 
 
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return write_file(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_csv(path: Path, df: pd.DataFrame) -> Path:
+    """Write ``df`` as CSV (no index) to ``path`` atomically."""
+    return write_file(path, lambda p: df.to_csv(p, index=False))
+
+
 def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, csv: bool) -> list[Path]:
     """Write each table as ``<name>.parquet`` (and ``<name>.csv`` if ``csv``)."""
     paths = []
@@ -97,27 +124,54 @@ def write_summary(out_dir: Path, summary: pd.DataFrame) -> Path:
     return write_file(out_dir / SUMMARY, lambda p: summary.to_csv(p, index=True))
 
 
-def write_scenario(out_dir: Path, scenario: Scenario) -> Path:
-    """Write the resolved scenario as ``scenario.toml`` (loadable with ``load_scenario``)."""
-    text = tomli_w.dumps(dump_scenario(scenario))
-    return write_file(out_dir / SCENARIO, lambda p: p.write_text(text, encoding="utf-8"))
+def write_scenario(out_dir: Path, scenario: Scenario, *, name: str = SCENARIO) -> Path:
+    """Write the resolved scenario as ``name`` (loadable with ``load_scenario``)."""
+    return write_text(out_dir / name, tomli_w.dumps(dump_scenario(scenario)))
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
     """Write ``manifest.json``."""
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    return write_file(out_dir / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+    return write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
-def read_manifest(out_dir: str | Path) -> dict[str, Any]:
-    """Read ``manifest.json`` of an output directory."""
+def read_manifest(out_dir: str | Path, *, kind: str | None = None) -> dict[str, Any]:
+    """Read ``manifest.json`` of an output directory.
+
+    Raises:
+        OutputError: No manifest, an unreadable one, or an incomplete run's.
+
+    Args:
+        out_dir: The directory.
+        kind: ``"sweep"`` to require a sweep's manifest; None for a run's or a compare's
+            (which the caller tells apart).
+    """
     path = Path(out_dir) / MANIFEST
     if not path.is_file():
-        raise OutputError(f"{out_dir}: no {MANIFEST} (not a complete output directory of sim run)")
+        raise OutputError(f"{out_dir}: no {MANIFEST} ({NOT_A[kind]})")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise OutputError(f"{path}: cannot read: {err}") from None
+    if kind is not None and manifest.get("kind") != kind:
+        raise OutputError(f"{out_dir}: {NOT_A[kind]} (its manifest is not a {kind}'s)")
+    check_complete(manifest, out_dir)
+    return manifest
+
+
+def check_complete(manifest: dict[str, Any], where: str | Path) -> None:
+    """Refuse the manifest of an incomplete run or compare, saying what it holds.
+
+    A sweep's manifest is let through: a sweep is incomplete until resumed to the end,
+    and its report reads what finished.
+    """
+    if manifest.get("kind") == "sweep" or manifest.get("status") != INCOMPLETE:
+        return
+    done = len(manifest.get("replications_done", []))
+    total = manifest.get("replications_planned", "?")
+    raise OutputError(
+        f"{where}: incomplete output directory ({manifest.get('reason', 'stopped early')};"
+        f" {done} of {total} replications finished); run the command again for a complete one"
+    )
 
 
 def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
@@ -128,10 +182,112 @@ def read_table(out_dir: str | Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def package_versions() -> dict[str, str]:
+# --- part files: batches of finished runs, streamed ----------------------------------------
+
+
+def part_files(parts_dir: str | Path) -> list[Path]:
+    """The finished part files in ``parts_dir``, in order."""
+    return sorted(Path(parts_dir).glob(PART_GLOB))
+
+
+def remove_stale_parts(parts_dir: Path) -> None:
+    """Delete the temporary part files a killed process left in ``parts_dir``."""
+    for stale in parts_dir.glob(".part-*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+def write_part(parts_dir: Path, rows: list[dict[str, Any]], schema: pa.Schema, seq: int) -> Path:
+    """Write ``rows`` as part file number ``seq`` of ``parts_dir``, atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(rows, schema=schema)
+    path = Path(parts_dir) / f"part-{seq:06d}.parquet"
+    return write_file(path, lambda p: pq.write_table(table, p))
+
+
+@dataclass
+class PartsState:
+    """Counts of the part files: runs done (ids), failures and the next part number."""
+
+    done: set[int]
+    failures: int
+    next_part: int
+
+
+def scan_parts(
+    parts_dir: str | Path, meta_key: bytes, fingerprint: str | None = None
+) -> PartsState:
+    """Read the run ids and statuses of every part file, checking they belong together.
+
+    Args:
+        parts_dir: The directory of the part files.
+        meta_key: The Parquet metadata key holding the JSON that names the writer.
+        fingerprint: If given, every part's metadata must carry this ``fingerprint``.
+    """
+    import pyarrow.parquet as pq
+
+    done: set[int] = set()
+    failures, last = 0, -1
+    for path in part_files(parts_dir):
+        try:
+            meta = json.loads((pq.read_schema(path).metadata or {}).get(meta_key, b"{}"))
+            table = pq.read_table(path, columns=["run_id", "status"])
+        except (OSError, ValueError) as err:
+            raise OutputError(f"{path}: unreadable part file: {err}") from None
+        if fingerprint is not None and meta.get("fingerprint") != fingerprint:
+            raise OutputError(f"{path}: belongs to another sweep (fingerprint differs)")
+        ids = table["run_id"].to_pylist()
+        repeated = done.intersection(ids)
+        if repeated or len(set(ids)) != len(ids):
+            raise OutputError(
+                f"{path}: repeats runs already recorded (e.g. {sorted(repeated)[:3]})"
+            )
+        done.update(ids)
+        failures += sum(s != "ok" for s in table["status"].to_pylist())
+        last = max(last, int(path.stem.split("-")[1]))
+    return PartsState(done, failures, last + 1)
+
+
+def read_parts(parts_dir: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """Every row of the part files, sorted by ``run_id``; None if there is no part file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = part_files(parts_dir)
+    if not parts:
+        return None
+    cols = None if columns is None else list(dict.fromkeys(["run_id", *columns]))
+    table = pa.concat_tables([pq.read_table(p, columns=cols) for p in parts])
+    return table.to_pandas().sort_values("run_id", ignore_index=True)
+
+
+@contextmanager
+def lock(out_dir: Path, *, holder: str = "sweep") -> Iterator[None]:
+    """Hold an exclusive lock on the directory, so two writers never write into one."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): run unlocked
+        yield
+        return
+    with open(out_dir / LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"{out_dir}: another {holder} is writing to this directory") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- what a manifest records -------------------------------------------------------------
+
+
+def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
     """Installed versions of the packages that shape results and outputs."""
     out = {}
-    for name in PACKAGES:
+    for name in names:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -164,6 +320,20 @@ def git_info(*places: Path) -> dict[str, Any] | None:
     return None
 
 
+def code_hash() -> str:
+    """A hash of the ``sim`` package's source and data files: the model that runs.
+
+    Unlike the git revision, it also sees edits not committed yet.
+    """
+    root = Path(sim.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".csv") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def now_iso() -> str:
     """The local time with its UTC offset, ISO 8601, to the second."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
@@ -184,6 +354,7 @@ def build_manifest(
 ) -> dict[str, Any]:
     """Everything needed to know how a run was made and to reproduce it."""
     return {
+        "status": COMPLETE,
         "scenario": scenario.name,
         "scenario_file": str(scenario_path),
         "scenario_file_resolved": str(scenario_path.resolve()),

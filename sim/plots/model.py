@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 
 from sim import data
-from sim.analysis.compare import t_interval
+from sim.analysis.summary import t_interval
 from sim.experiments.store import write_file
 from sim.plots.over_time import OKABE_ITO
 
