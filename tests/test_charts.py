@@ -28,20 +28,16 @@ from sim.plots.compare import (
     scenario_stats,
     scenario_styles,
 )
-from sim.plots.model import (
-    MODEL_CHARTS,
-    funnel_figure,
-    funnel_table,
-    hub_volumes,
-    map_figure,
-    plot_funnel,
-    plot_map,
+from sim.plots.funnel import funnel_figure, funnel_table, plot_funnel
+from sim.plots.map import hub_volumes, map_figure, plot_map
+from sim.plots.model import MODEL_CHARTS
+from sim.plots.over_time import groups, plot_group
+from sim.plots.provinces import (
     plot_subsidy_by_province,
     plot_subsidy_per_feu,
     province_shares,
     subsidy_figure,
 )
-from sim.plots.over_time import groups, plot_group
 from sim.scenario.loading import dump_scenario, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +132,7 @@ def test_compare_draws_overlays_and_the_forest_plot(tmp_path):
 def test_sweep_draws_index_bars_and_a_heatmap(tmp_path):
     from sim.analysis.sweep_report import analyze_sweep, write_report
     from sim.experiments.sweep import plan_sweep, run_sweep
-    from sim.plots.sweep import index_figure
+    from sim.plots.sweep import index_figure, save_report_charts
 
     base = load_scenario(BASELINE, ["run.enterprises=200", "run.steps=6"])
     sweep = {
@@ -155,6 +151,7 @@ def test_sweep_draws_index_bars_and_a_heatmap(tmp_path):
     assert summary.status == "complete"
     report = analyze_sweep(tmp_path / "s")
     write_report(report, tmp_path / "s")
+    save_report_charts(report, tmp_path / "s")
     where = tmp_path / "s" / "report"
     fig = index_figure(report.indices, "sobol", report.outcomes, caption="x")
     check_image(where / "sobol_indices.png", fig, svg=False)

@@ -282,7 +282,7 @@ def test_parameter_table_matches_the_schema_defaults():
     sector = table.loc["freight.sectors.electronics.value_of_time"]
     assert (sector["unit"], sector["range"]) == ("USD per FEU-day", "[0, 100000]")
     assert table.loc["run.steps", "range"] == "[1, 400]"
-    assert table.loc["freight.rail_cost", "range"] == "(0, 100000]"
+    assert table.loc["freight.rail_cost", "range"] == "[1, 100000]"
     assert table.loc["partners.friction", "range"] == "each in [0, 3]; 5 items"
     assert table.loc["policy.subsidy.basis", "range"] == "per_train, per_container"
     assert table.loc["events[].step", "required"]

@@ -130,7 +130,7 @@ BAD_SPECS = [
         "sweep.params.strategy.fiscal_weight",
         "allowed range [0, 1]",
     ),
-    ({"freight.rail_cost": [0, 100]}, "sweep.params.freight.rail_cost", "(0, 100000]"),
+    ({"freight.rail_cost": [0, 100]}, "sweep.params.freight.rail_cost", "[1, 100000]"),
     ({"run.steps": "1.5:4"}, "sweep.params.run.steps", "whole-number bounds"),
     ({"policy.subsidy.basis": "0:1"}, "sweep.params.policy.subsidy.basis", "not a range"),
     ({"policy.subsidy.basis": ["per_box"]}, "sweep.params.policy.subsidy.basis", "per_container"),

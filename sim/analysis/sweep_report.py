@@ -1,9 +1,10 @@
-"""The report of a sweep directory: point means, indices, noise, failures, and charts.
+"""The report of a sweep directory: point means, indices, noise and failures.
 
 :func:`analyze_sweep` reads a sweep directory (manifest, design, part files) and returns
-the tables; :func:`write_report` writes them as CSV files and draws the charts into
-``<dir>/report/``. Both read only what the sweep wrote, so a report can be redrawn at any
-time, also of a sweep still running or interrupted (from the runs finished so far).
+the tables; :func:`write_report` writes them as CSV files into ``<dir>/report/`` (the
+charts come from :mod:`sim.plots.sweep`). Both read only what the sweep wrote, so a report
+can be redrawn at any time, also of a sweep still running or interrupted (from the runs
+finished so far).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.analysis.sensitivity import morris_indices, point_means, replication_noise, sobol_indices
@@ -155,10 +155,11 @@ def caption(report: SweepReport) -> str:
     )
 
 
-def write_report(report: SweepReport, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
-    """Write the report's tables (CSV) and charts (PNG) into ``<out_dir>/report``."""
-    from sim.plots.sweep import save_sweep_charts
+def write_report(report: SweepReport, out_dir: str | Path) -> list[Path]:
+    """Write the report's tables as CSV files into ``<out_dir>/report``.
 
+    The charts are drawn by :func:`sim.plots.sweep.save_report_charts`, one layer up.
+    """
     where = Path(out_dir) / REPORT
     where.mkdir(parents=True, exist_ok=True)
     paths = [
@@ -168,17 +169,4 @@ def write_report(report: SweepReport, out_dir: str | Path, *, charts: bool = Tru
     ]
     if report.indices is not None:
         paths.append(store.write_csv(where / f"{report.method}_indices.csv", report.indices))
-    if charts:
-        points = report.points
-        if report.heatmap is not None:
-            points = points[np.isfinite(points[report.heatmap[2]].to_numpy(dtype=float))]
-        paths += save_sweep_charts(
-            where,
-            method=report.method,
-            indices=report.indices,
-            outcomes=report.outcomes,
-            points=points,
-            heatmap=report.heatmap,
-            caption=caption(report),
-        )
     return paths

@@ -1,7 +1,7 @@
-"""Helpers the commands share: failing, consoles, loading, output directories, reports.
+"""Helpers the commands share: failing, consoles, loading, output directories, progress.
 
-Besides consoles and progress bars, the printed report of a sweep lives here, since
-``sim sweep``, ``sim sweep-report`` and ``sim plot`` of a sweep directory all print it.
+The printed report of a sweep, which ``sim sweep``, ``sim sweep-report`` and ``sim plot``
+of a sweep directory all print, is in :mod:`sim.cli.report`.
 
 Problems with the user's input (a scenario that does not validate, an output directory in
 the way, a run too big for memory) print one red message to stderr, with no traceback, and
@@ -31,14 +31,12 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 from rich.text import Text
 
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.analysis.sweep_report import SweepReport
     from sim.experiments.runners import ReplicationsStopped
     from sim.experiments.staging import StagedDir
 
@@ -320,80 +318,3 @@ class Bar:
             f"{self.name}: {done}/{total} runs, {failed} failed, {elapsed:.0f} s, ETA {eta_text}",
             highlight=False,
         )
-
-
-def show_report(
-    directory: Path,
-    *,
-    outcomes: list[str] | None = None,
-    stat: str = "final",
-    heatmap: tuple[str, str] | None = None,
-    heatmap_outcome: str | None = None,
-    charts: bool = True,
-) -> SweepReport:
-    """Compute, write and print the report of a sweep directory."""
-    from sim.analysis.sweep_report import analyze_sweep, write_report
-    from sim.experiments.store import OutputError
-
-    try:
-        rep = analyze_sweep(
-            directory,
-            outcomes=outcomes,
-            stat=stat,
-            heatmap=heatmap,
-            heatmap_outcome=heatmap_outcome,
-        )
-        paths = write_report(rep, directory, charts=charts)
-    except OutputError as err:  # a SweepError is an OutputError
-        fail(str(err))
-    console = wide_console()
-    if rep.indices is not None:
-        console.print(index_table(rep))
-    if rep.noise["replications"].max() > 1:
-        console.print(noise_table(rep))
-    typer.echo(f"Wrote {len(paths)} report files to {Path(directory) / 'report'}")
-    return rep
-
-
-def index_table(rep: SweepReport) -> Table:
-    """The sensitivity indices of a report as a table."""
-    assert rep.indices is not None
-    stat = "mean of the last 4 steps" if rep.stat == "final" else "mean over all steps"
-    table = Table(
-        title=f"{'Sobol indices' if rep.method == 'sobol' else 'Morris screening'} ({stat})",
-        caption="± half-width of the 95% bootstrap interval; replications averaged per point",
-    )
-    table.add_column("outcome")
-    table.add_column("parameter")
-    heads = ("S1", "ST") if rep.method == "sobol" else ("mu_star", "sigma", "mu")
-    for head in heads:
-        table.add_column(head, justify="right")
-    for row in rep.indices.itertuples(index=False):
-        if rep.method == "sobol":
-            cells = [f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"]
-        else:
-            cells = [f"{fmt(row.mu_star)} ± {fmt(row.mu_star_conf)}", fmt(row.sigma), fmt(row.mu)]
-        table.add_row(Text(row.outcome), Text(row.parameter), *map(Text, cells))
-    return table
-
-
-def noise_table(rep: SweepReport) -> Table:
-    """Replication noise per outcome: within-point vs between-point spread."""
-    table = Table(
-        title="Replication noise",
-        caption="within: mean SD across replications of a point; between: SD of point means;"
-        " share: noise variance left in the point means over their variance",
-    )
-    for column in ("outcome", "replications", "within SD", "between SD", "ratio", "share"):
-        table.add_column(column, justify="left" if column == "outcome" else "right")
-    for row in rep.noise.itertuples(index=False):
-        cells = (
-            row.outcome,
-            f"{row.replications:g}",
-            fmt(row.within_sd),
-            fmt(row.between_sd),
-            fmt(row.noise_ratio),
-            f"{row.noise_share:.1%}" if math.isfinite(row.noise_share) else "n/a",
-        )
-        table.add_row(*map(Text, cells))
-    return table

@@ -31,10 +31,10 @@ from sim.cli.common import (
     load,
     open_out_dir,
     replications_with_progress,
-    show_report,
     sigterm_as_interrupt,
     wide_console,
 )
+from sim.cli.report import show_report
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 

@@ -2,7 +2,7 @@
 
 :mod:`sim.cli.app` registers them; they share the helpers of :mod:`sim.cli.common`. Like
 the other commands they are thin (parse, call :mod:`sim.experiments.sweep`, print the
-report with :func:`sim.cli.common.show_report`), print problems with the user's input in red
+report with :func:`sim.cli.report.show_report`), print problems with the user's input in red
 with exit status 2, and exit with 130 after Ctrl-C, having kept the runs that finished.
 
 A little over 400 lines: the typer signature of ``sim sweep``, one annotated parameter
@@ -30,9 +30,9 @@ from sim.cli.common import (
     check_writable_dir,
     fail,
     load,
-    show_report,
     sigterm_as_interrupt,
 )
+from sim.cli.report import show_report
 from sim.scenario.loading import ScenarioError, dump_scenario, validate
 from sim.scenario.paths import parse_value
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.calibration.fit import yearly_trains
 from sim.analysis.calibration.record import NATIONAL, source_csv
-from sim.plots.over_time import OKABE_ITO
+from sim.plots.common import OKABE_ITO
 from sim.scenario.schema import Scenario
 
 

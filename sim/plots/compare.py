@@ -9,7 +9,6 @@ line styles and marker shapes as a second cue, so no chart relies on colour alon
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.summary import summarize
-from sim.experiments.store import write_file
 from sim.outcomes import OUTCOMES
-from sim.plots.over_time import GROUP_TITLES, LINE_COLORS, STEP_LABEL, groups
+from sim.plots.common import LINE_COLORS, add_caption, axes, save_figure
+from sim.plots.over_time import GROUP_TITLES, STEP_LABEL, groups
 
 BASE_COLOR = "#000000"
 LINESTYLES = ("-", "--", ":", "-.")
@@ -77,10 +76,7 @@ def plot_scenarios_over_time(
         band_alpha: Opacity of the bands; fainter the more scenarios there are.
         title: Axes title; the outcome's name by default.
     """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.gca()
+    ax = axes(ax)
     rows = stats[stats["outcome"] == outcome]
     if rows.empty:
         raise KeyError(f"no statistics for outcome '{outcome}'")
@@ -106,12 +102,6 @@ def plot_scenarios_over_time(
     ax.set_title(title if title is not None else outcome)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return ax
-
-
-def _note(caption: str, line: str) -> str:
-    """The caption (wrapped) above an explanatory line."""
-    wrapped = textwrap.fill(caption, width=150)
-    return f"{wrapped}\n{line}" if caption else line
 
 
 def comparison_group_figure(
@@ -144,7 +134,7 @@ def comparison_group_figure(
     title = GROUP_TITLES.get(group, group.title())
     fig.suptitle(f"{title} outcomes over time, by scenario", fontsize="large")
     band = f"lines: mean; bands: {level:.0%} t-interval across replications"
-    fig.supxlabel(_note(caption, band), fontsize="small", color="0.3")
+    add_caption(fig, caption, band, width=150)
     return fig
 
 
@@ -165,10 +155,7 @@ def plot_differences(
         ax: Axes to draw on; the current pyplot axes if ``None``.
         scenarios: The scenarios top to bottom; by default their order in ``table``.
     """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.gca()
+    ax = axes(ax)
     rows = table[(table["outcome"] == outcome) & (table["scenario"] != base)]
     if rows.empty:
         raise KeyError(f"no differences for outcome '{outcome}'")
@@ -224,16 +211,8 @@ def differences_figure(
         f"bars: {level:.0%} t-interval of the paired difference; ▲ blue: above zero,"
         " ▼ vermillion: below zero, ● grey: spans zero"
     )
-    fig.supxlabel(_note(caption, key), fontsize="small", color="0.3")
+    add_caption(fig, caption, key, width=150)
     return fig
-
-
-def save_figure(fig: Figure, path: Path, *, dpi: int = 110, svg: bool = True) -> Path:
-    """Write ``fig`` as a PNG atomically (and as an SVG beside it); return the PNG's path."""
-    if svg:  # no date in the SVG, so an unchanged chart gives the same bytes
-        meta = {"Date": None}
-        write_file(path.with_suffix(".svg"), lambda p: fig.savefig(p, format="svg", metadata=meta))
-    return write_file(path, lambda p: fig.savefig(p, format="png", dpi=dpi))
 
 
 def save_comparison_charts(
@@ -272,7 +251,7 @@ def save_comparison_charts(
     for group in groups():
         if any(n in present for n, o in OUTCOMES.items() if o.group == group):
             fig = comparison_group_figure(stats, group, styles=styles, caption=caption, level=level)
-            paths.append(save_figure(fig, out_dir / f"{group}.png", dpi=dpi))
+            paths += save_figure(fig, out_dir / group, dpi=dpi)[:1]
     fig = differences_figure(
         differences,
         shown,
@@ -282,5 +261,5 @@ def save_comparison_charts(
         caption=caption,
         level=level,
     )
-    paths.append(save_figure(fig, out_dir / "difference_from_base.png", dpi=dpi))
+    paths += save_figure(fig, out_dir / "difference_from_base", dpi=dpi)[:1]
     return paths

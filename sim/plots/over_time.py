@@ -8,7 +8,6 @@ compose them; :func:`save_group_charts` draws one figure per outcome group on
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,20 +18,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.summary import over_time
 from sim.outcomes import OUTCOMES
-
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
-OKABE_ITO = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#D55E00",  # vermillion
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
-# Lines skip the yellow, which is too pale on white for a thin line.
-LINE_COLORS = tuple(c for c in OKABE_ITO if c != "#F0E442")
+from sim.plots.common import LINE_COLORS, add_caption, axes, save_figure
 
 GROUP_TITLES = {
     "platforms": "Platforms and freight",
@@ -69,10 +55,7 @@ def plot_over_time(
         band_alpha: Opacity of the interval band.
         title: Axes title; the outcome's name when only one is drawn.
     """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.gca()
+    ax = axes(ax)
     names = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     for i, name in enumerate(names):
         rows = stats[stats["outcome"] == name].sort_values("step")
@@ -119,7 +102,7 @@ def plot_group(
         ax.set_visible(False)
     band = f"lines: mean; bands: {level:.0%} t-interval across replications"
     fig.suptitle(f"{GROUP_TITLES.get(group, group.title())} outcomes over time", fontsize="large")
-    fig.supxlabel(f"{caption}\n{band}" if caption else band, fontsize="small", color="0.3")
+    add_caption(fig, caption, band)
     return fig
 
 
@@ -142,14 +125,5 @@ def save_group_charts(
         if not any(n in present for n, o in OUTCOMES.items() if o.group == group):
             continue
         fig = plot_group(stats, group, caption=caption, level=level)
-        for fmt in formats:
-            path = out_dir / f"{group}.{fmt}"
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            meta = {"Software": None} if fmt == "png" else {"Date": None}  # reproducible bytes
-            try:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
-            paths.append(path)
+        paths += save_figure(fig, out_dir / group, formats=formats, dpi=dpi)
     return paths

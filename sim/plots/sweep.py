@@ -8,7 +8,6 @@ PNG files atomically.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,18 +16,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.analysis.sweep_report import REPORT, SweepReport, caption
 from sim.outcomes import OUTCOMES
-from sim.plots.over_time import OKABE_ITO
+from sim.plots.common import OKABE_ITO, add_caption, axes, save_figure
 
 STAT_LABELS = {"final": "mean of the last 4 steps", "mean": "mean over all steps", "": ""}
-
-
-def _axes(ax: Axes | None) -> Axes:
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.gca()
-    return ax
 
 
 def _rows(indices: pd.DataFrame, outcome: str, stat: str | None) -> pd.DataFrame:
@@ -62,7 +54,7 @@ def plot_sobol(
         title: Axes title; the outcome's name by default.
         legend: Draw a legend on the axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     rows = _rows(indices, outcome, stat)
     y = np.arange(len(rows))
     height = 0.38
@@ -119,7 +111,7 @@ def plot_morris(
         title: Axes title; the outcome's name by default.
         legend: Draw a legend on the axes.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     rows = _rows(indices, outcome, stat)
     y = np.arange(len(rows))
     height = 0.38
@@ -190,7 +182,7 @@ def plot_heatmap(
             or more), so that one extreme cell does not wash out the rest; the colour
             bar's arrows mark cells beyond.
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     for column in (x, y, outcome):
         if column not in points.columns:
             raise KeyError(f"no column '{column}' to draw")
@@ -233,16 +225,6 @@ def plot_heatmap(
     return ax
 
 
-def _save(fig: Figure, path: Path, dpi: int) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fig.savefig(tmp, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def index_figure(
     indices: pd.DataFrame, method: str, outcomes: Sequence[str], *, caption: str = ""
 ) -> Figure:
@@ -259,8 +241,7 @@ def index_figure(
         ax.set_visible(False)
     name = "Sobol indices" if method == "sobol" else "Morris screening"
     fig.suptitle(name, fontsize="large")
-    if caption:
-        fig.supxlabel(caption, fontsize="small", color="0.3")
+    add_caption(fig, caption)
     return fig
 
 
@@ -293,13 +274,32 @@ def save_sweep_charts(
     present = [o for o in outcomes if indices is not None and o in set(indices["outcome"])]
     if method in ("sobol", "morris") and indices is not None and present:
         fig = index_figure(indices, method, present, caption=caption)
-        paths.append(_save(fig, out_dir / f"{method}_indices.png", dpi))
+        paths += save_figure(fig, out_dir / f"{method}_indices", formats=("png",), dpi=dpi)
     if heatmap is not None and points is not None:
         x, y, column = heatmap
         fig = Figure(figsize=(6.4, 5.0), layout="constrained")
         plot_heatmap(points, x, y, column, ax=fig.subplots())
         name, _, stat = column.rpartition(".")
         note = f"cell: mean over design points of {name}, {STAT_LABELS.get(stat, stat)}"
-        fig.supxlabel(f"{caption}\n{note}" if caption else note, fontsize="small", color="0.3")
-        paths.append(_save(fig, out_dir / "heatmap.png", dpi))
+        add_caption(fig, caption, note)
+        paths += save_figure(fig, out_dir / "heatmap", formats=("png",), dpi=dpi)
     return paths
+
+
+def save_report_charts(report: SweepReport, out_dir: str | Path) -> list[Path]:
+    """Draw the charts of a sweep report into ``<out_dir>/report`` (PNG).
+
+    Points whose heatmap outcome is not finite (a failed run) are left out of the heatmap.
+    """
+    points = report.points
+    if report.heatmap is not None:
+        points = points[np.isfinite(points[report.heatmap[2]].to_numpy(dtype=float))]
+    return save_sweep_charts(
+        Path(out_dir) / REPORT,
+        method=report.method,
+        indices=report.indices,
+        outcomes=report.outcomes,
+        points=points,
+        heatmap=report.heatmap,
+        caption=caption(report),
+    )
