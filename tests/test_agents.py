@@ -6,7 +6,7 @@ import numpy as np
 from helpers import FAST_FINANCE, build_small, enterprise_agents, small_scenario
 
 from sim import data
-from sim.model.agents import Enterprise, Lender, PartnerCountry, Platform, Province
+from sim.model.agents import City, Enterprise, Lender, PartnerCountry, Platform, Province
 from sim.model.firms import ACTIVE, NONE, PENDING
 from sim.model.model import BRIModel
 
@@ -20,10 +20,16 @@ def test_agent_types_and_counts():
     )
     model = BRIModel(scenario, rng=1)
     by_type = model.agents_by_type
-    assert set(by_type) == {Province, Platform, Enterprise, PartnerCountry, Lender}
+    assert set(by_type) == {Province, City, Platform, Enterprise, PartnerCountry, Lender}
     platforms = data.load_platforms()
     expected_platforms = int(platforms["province"].isin(PROVINCES).sum())
     assert expected_platforms > len(PROVINCES)  # several corridors per hub
+    mine = platforms[platforms["province"].isin(PROVINCES)]
+    expected_cities = len(mine[["province", "city"]].drop_duplicates())
+    assert len(by_type[City]) == expected_cities
+    assert all(
+        pl.owner in by_type[City] and pl.province is pl.owner.province for pl in model.platforms
+    )
     assert len(by_type[Province]) == len(PROVINCES)
     assert len(by_type[Platform]) == expected_platforms
     assert len(by_type[Enterprise]) == 150
@@ -31,7 +37,8 @@ def test_agent_types_and_counts():
     assert len(by_type[Lender]) == 1
     assert sorted(p.name for p in by_type[Province]) == sorted(PROVINCES)
     assert sorted(c.name for c in by_type[PartnerCountry]) == sorted(PARTNERS)
-    assert len(model.agents) == len(PROVINCES) + expected_platforms + 150 + len(PARTNERS) + 1
+    n_agents = len(PROVINCES) + expected_cities + expected_platforms + 150 + len(PARTNERS) + 1
+    assert len(model.agents) == n_agents
 
 
 def test_all_partners_when_none_named():

@@ -1,6 +1,6 @@
 """The province and platform rules on small cases whose numbers are worked out by hand.
 
-Hill-climbing (mechanism 5), imitation of the fastest-growing province, herding entry,
+Hill-climbing (mechanism 5) of a city, imitation of the fastest-growing city, herding entry,
 pooling credit (mechanism 6), the objective, deficit cover within the national cap, and
 capacity expansion, retirement and closing (mechanism 3). The pure functions are called
 directly; the agents' rules are run on one agent of a small model whose state is set by
@@ -53,7 +53,7 @@ def quiet_model(**strategy):
 
 def test_hill_climbing_moves_one_lever_a_step():
     model = quiet_model()
-    pr = model.provinces[0]
+    pr = model.cities[0]
     # step 2 (even): the subsidy moved last step; the objective fell, so the subsidy's
     # direction turns, and this step the markup moves in its own direction
     model.steps = 2
@@ -81,7 +81,7 @@ def test_hill_climbing_moves_one_lever_a_step():
 
 def test_hill_climbing_stays_within_the_caps():
     model = quiet_model(initial_subsidy=0.02, max_subsidy=0.5)
-    pr = model.provinces[0]
+    pr = model.cities[0]
     model.steps = 1
     pr.direction_subsidy = -1.0
     pr.adapt_policy(None)
@@ -99,9 +99,9 @@ def test_imitation_moves_part_of_the_way_to_the_leader():
     assert mech.imitate(0.6, 0.2, 0.5) == pytest.approx(0.4)
 
 
-def test_a_province_imitates_the_leader_after_its_own_move():
+def test_a_city_imitates_the_leader_after_its_own_move():
     model = quiet_model(imitation=1.0, imitation_rate=0.5)
-    follower, leader = model.provinces[0], model.provinces[1]
+    follower, leader = model.cities[0], model.cities[1]
     leader.subsidy = 0.75
     model.steps = 1  # the subsidy moves this step: 0.3 + 0.05 = 0.35
     follower.adapt_policy(leader)
@@ -110,10 +110,10 @@ def test_a_province_imitates_the_leader_after_its_own_move():
     assert leader.subsidy == pytest.approx(0.8)  # 0.75 + 0.05
 
 
-def test_the_leader_is_the_province_whose_credited_volume_grew_most_over_a_year():
+def test_the_leader_is_the_city_whose_credited_volume_grew_most_over_a_year():
     model = quiet_model()
-    a, b, c, d = model.provinces[:4]
-    for pr in model.provinces:
+    a, b, c, d = model.cities[:4]
+    for pr in model.cities:
         pr.volume_history = []
     a.volume_history = [1.0, 1.0, 1.0, 1.0, 2.0]  # grew 2x
     b.volume_history = [1.0, 5.0, 5.0, 5.0, 3.0]  # grew 3x over four quarters
@@ -136,10 +136,10 @@ def test_entry_probability_rises_with_the_share_of_others_on_the_corridor():
     assert probs.tolist() == pytest.approx([0.1, 0.4])
 
 
-def test_a_province_opens_where_all_others_are_and_never_where_none_are():
+def test_a_city_opens_where_all_others_are_and_never_where_none_are():
     model = quiet_model(entry=0.0, herding=1.0)
     pl = model.platforms[0]
-    pr, n = pl.owner, len(model.provinces)
+    pr, n = pl.owner, len(model.cities)
     pl.close()
     pr.consider_openings({}, n)  # probability 0
     assert not pl.is_open

@@ -21,7 +21,7 @@ import pytest
 from helpers import COORDINATION, FAST_FINANCE, small_scenario
 
 from sim.model import mechanisms as mech
-from sim.model.agents import Platform, Province
+from sim.model.agents import City, Platform
 from sim.model.model import BRIModel
 from sim.model.reference import ReferenceEnterprise, ReferenceModel
 from sim.scenario.loading import load_scenario
@@ -78,7 +78,7 @@ PLATFORM_AMOUNTS = (
     "capacity",
 )
 PLATFORM_STATE = ("is_open", "closed_for_good", "low_use", "losing", "unfunded_quarters")
-PROVINCE_AMOUNTS = (
+CITY_AMOUNTS = (
     "subsidy",
     "markup",
     "direction_subsidy",
@@ -90,12 +90,11 @@ PROVINCE_AMOUNTS = (
     "subsidy_paid",
     "fixed_paid",
     "deficit_paid",
-    "innovation",
 )
 
 
 def agent_differences(fast: BRIModel, ref: ReferenceModel) -> list[str]:
-    """What differs between the two models' platforms and provinces (empty when they agree)."""
+    """What differs between the two models' platforms, cities and provinces (empty if none)."""
     out = []
     for a, b in zip(fast.platforms, ref.platforms, strict=True):
         out += [f"{a.pid}.{k}" for k in PLATFORM_STATE if getattr(a, k) != getattr(b, k)]
@@ -106,7 +105,10 @@ def agent_differences(fast: BRIModel, ref: ReferenceModel) -> list[str]:
         ):
             out.append(f"{a.pid}.pending")
     for a, b in zip(fast.provinces, ref.provinces, strict=True):
-        for k in PROVINCE_AMOUNTS:
+        if not close(a.innovation, b.innovation):
+            out.append(f"{a.name}.innovation: {a.innovation!r} != {b.innovation!r}")
+    for a, b in zip(fast.cities, ref.cities, strict=True):
+        for k in CITY_AMOUNTS:
             x, y = getattr(a, k), getattr(b, k)
             if (x is None) != (y is None) or (x is not None and not close(x, y)):
                 out.append(f"{a.name}.{k}: {x!r} != {y!r}")
@@ -237,13 +239,13 @@ def test_the_comparison_detects_a_changed_platform_rule(monkeypatch):
     assert any(d.endswith(".deficit_cover") for d in found), found[:5]
 
 
-def test_the_comparison_detects_a_changed_province_rule(monkeypatch):
-    # the reference's provinces that forget the fiscal cost: objectives part ways
+def test_the_comparison_detects_a_changed_city_rule(monkeypatch):
+    # the reference's cities that forget the fiscal cost: objectives part ways
     def evaluate_without_cost(self, national_credit):
         self.subsidy_paid = self.fixed_paid = self.deficit_paid = 0.0
         original_evaluate(self, national_credit)
 
-    original_evaluate = Province.evaluate
-    monkeypatch.setattr(Province, "evaluate", evaluate_without_cost)
+    original_evaluate = City.evaluate
+    monkeypatch.setattr(City, "evaluate", evaluate_without_cost)
     found = first_differences("baseline")
     assert any(".objective" in d for d in found), found[:5]

@@ -45,7 +45,7 @@ def collect_step(m: BRIModel) -> None:
     value_by_province = np.bincount(
         firms.shipped_province, weights=firms.revenue, minlength=len(m.provinces)
     )
-    sichuan = [pl.owner.name == "Sichuan" for pl in pls]
+    sichuan = [pl.province.name == "Sichuan" for pl in pls]
     members = np.array([pr.member for pr in m.provinces])
     member_freight = m.origin_volume[members]
     member_total = float(member_freight.sum())
@@ -160,7 +160,7 @@ def collect_step(m: BRIModel) -> None:
             {
                 "step": m.steps,
                 "platform": pl.pid,
-                "province": pl.owner.name,
+                "province": pl.province.name,
                 "corridor": pl.corridor,
                 "open": pl.is_open,
                 "designated": pl.designated,

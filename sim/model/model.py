@@ -18,7 +18,7 @@ import numpy as np
 
 from sim import data
 from sim.model import mechanisms as mech
-from sim.model.agents import Enterprise, Lender, PartnerCountry, Platform, Province
+from sim.model.agents import City, Enterprise, Lender, PartnerCountry, Platform, Province
 from sim.model.collect import collect_step
 from sim.model.draws import Draws
 from sim.model.errors import check_step
@@ -96,14 +96,25 @@ class BRIModel(RouteNetwork, mesa.Model):
         )
 
     def _build_platforms(self) -> None:
+        """Platforms of the modelled provinces, and the cities that own them, in table order."""
         table = data.load_platforms()
         table = table[table["province"].isin(self.province_list)].reset_index(drop=True)
-        owner = {pr.name: pr for pr in self.provinces}
+        self.cities: list[City] = []
+        city_of: dict[tuple[str, str], City] = {}
+        for pr in self.provinces:  # cities in province order, each in table order
+            for name in dict.fromkeys(table.loc[table["province"] == pr.name, "city"]):
+                city_of[pr.name, name] = City(self, len(self.cities), name, pr)
+                self.cities.append(city_of[pr.name, name])
         self.platforms = [
-            Platform(self, i, r, owner[r.province]) for i, r in enumerate(table.itertuples())
+            Platform(self, i, r, city_of[r.province, r.city])
+            for i, r in enumerate(table.itertuples())
         ]
         self.platform_list = [pl.pid for pl in self.platforms]
         self.sea = len(self.platforms)  # index of the sea route among the options
+        # the city that takes a province's credit by origin under pooling: its first city
+        self.seat_city = np.array(
+            [pr.cities[0].index if pr.cities else -1 for pr in self.provinces]
+        )
         for pl in self.platforms:
             pl.smoothed_volume = 0.5 * self.p.freight.initial_capacity * self.p.freight.train_slots
 
@@ -205,30 +216,30 @@ class BRIModel(RouteNetwork, mesa.Model):
     # --- mechanism 5 and 6: provinces' strategy, coordination -------------------------------
 
     def set_province_policies(self) -> None:
-        """Provinces adapt subsidy and target, open platforms by herding; platforms follow."""
+        """Cities adapt subsidy and target, open platforms by herding; platforms follow."""
         leader = self._fastest_growing()
         presence: dict[str, int] = {}
-        for pr in self.provinces:
-            for corridor in {pl.corridor for pl in pr.open_platforms}:
+        for city in self.cities:
+            for corridor in {pl.corridor for pl in city.open_platforms}:
                 presence[corridor] = presence.get(corridor, 0) + 1
-        for pr in self.provinces:
-            pr.adapt_policy(leader)
-            pr.consider_openings(presence, len(self.provinces))
+        for city in self.cities:
+            city.adapt_policy(leader)
+            city.consider_openings(presence, len(self.cities))
         for pl in self.platforms:
             if (pl.designated or pl.assembly_centre) and not pl.is_open:
                 pl.open()  # the coordination body (or the nation) runs the hubs it designates
         for pl in self.platforms:
             pl.set_policy()
 
-    def _fastest_growing(self) -> Province | None:
-        """The province whose credited volume grew most over the last four quarters."""
+    def _fastest_growing(self) -> City | None:
+        """The city whose credited volume grew most over the last four quarters."""
         best, best_growth = None, -np.inf
-        for pr in self.provinces:
-            h = pr.volume_history
+        for city in self.cities:
+            h = city.volume_history
             if len(h) >= 5 and h[-5] > 0:
                 growth = h[-1] / h[-5]
                 if growth > best_growth:
-                    best, best_growth = pr, growth
+                    best, best_growth = city, growth
         return best
 
     # --- mechanism 2, 3, 4: routes, prices and choice ---------------------------------------
@@ -332,28 +343,39 @@ class BRIModel(RouteNetwork, mesa.Model):
 
     # --- mechanism 5 and 6: who is credited and who pays ----------------------------------
 
+    def origin_by_city(self) -> np.ndarray:
+        """Cargo by origin (rows: cities) at each platform: a province's cargo at its seat city.
+
+        Firms belong to provinces; under pooling, a province's credit by origin goes to the
+        city that speaks for it, its first city (the provincial capital where it has one).
+        """
+        out = np.zeros((len(self.cities), self.sea))
+        has = self.seat_city >= 0
+        np.add.at(out, self.seat_city[has], self.origin_volume[has])
+        return out
+
     def credit_matrix(self) -> np.ndarray:
-        """Share of each platform's output and subsidy credited to each province.
+        """Share of each platform's output and subsidy credited to each city.
 
         :func:`~sim.model.mechanisms.credit_shares`: the owner, or under pooling the
-        members by the origin of a member hub's freight, for the pooled share.
+        member cities by the origin of a member hub's freight, for the pooled share.
         """
         pool = self.p.policy.coordination.pooling
         return mech.credit_shares(
             self.platform_owner,
-            [pr.member for pr in self.provinces],
-            self.origin_volume,
+            [city.member for city in self.cities],
+            self.origin_by_city(),
             pool.share if pool.enabled else 0.0,
         )
 
     def settle_province_accounts(self) -> None:
-        """Credit output and charge fiscal cost to provinces, then score their objectives.
+        """Credit output and charge fiscal cost to cities, then score their objectives.
 
-        :func:`~sim.model.mechanisms.province_objective` over all provinces at once, and
-        over all platforms for their value to their owners (per province:
-        :meth:`Province.evaluate <sim.model.agents.Province.evaluate>`).
+        :func:`~sim.model.mechanisms.province_objective` over all cities at once, and over
+        all platforms for their value to their owners (per city:
+        :meth:`City.evaluate <sim.model.agents.City.evaluate>`).
         """
-        pls, prs = self.platforms, self.provinces
+        pls, cities = self.platforms, self.cities
         credit = self.credit_matrix()
         output = mech.platform_output(
             [pl.trains for pl in pls],
@@ -367,29 +389,29 @@ class BRIModel(RouteNetwork, mesa.Model):
         fixed = np.array([pl.fixed_cost for pl in pls])
         credited = credit @ output
         national = float(credited.sum())
-        for pr in prs:
-            j = pr.index
-            pr.credited_trains = float(credited[j])
-            pr.credited_volume = float(credit[j] @ volume)
-            pr.subsidy_paid = float(credit[j] @ subsidy)
-            pr.deficit_paid = float(credit[j] @ deficit)
-            pr.fixed_paid = sum(pl.fixed_cost for pl in pr.platforms)
+        for city in cities:
+            j = city.index
+            city.credited_trains = float(credited[j])
+            city.credited_volume = float(credit[j] @ volume)
+            city.subsidy_paid = float(credit[j] @ subsidy)
+            city.deficit_paid = float(credit[j] @ deficit)
+            city.fixed_paid = sum(pl.fixed_cost for pl in city.platforms)
         st = self.p.strategy
         objectives = mech.province_objective(
-            np.array([pr.credited_trains for pr in prs]),
-            np.array([pr.credited_volume for pr in prs]),
-            np.array([pr.subsidy_paid for pr in prs]),
-            np.array([pr.fixed_paid for pr in prs]),
-            np.array([pr.deficit_paid for pr in prs]),
+            np.array([c.credited_trains for c in cities]),
+            np.array([c.credited_volume for c in cities]),
+            np.array([c.subsidy_paid for c in cities]),
+            np.array([c.fixed_paid for c in cities]),
+            np.array([c.deficit_paid for c in cities]),
             national,
             strategy=st,
         )
         values = mech.province_objective(
             output, volume, subsidy, fixed, deficit, national, strategy=st
         )
-        for pr, objective in zip(prs, objectives.tolist(), strict=True):
-            pr.receive_objective(objective)
-            pr.review_platforms(values)
+        for city, objective in zip(cities, objectives.tolist(), strict=True):
+            city.receive_objective(objective)
+            city.review_platforms(values)
 
     # --- mechanism 7: finance ------------------------------------------------------------
 

@@ -49,7 +49,7 @@ class RouteNetwork:
             lon, lat, ports["lon"].to_numpy()[None, :], ports["lat"].to_numpy()[None, :]
         )
         self.port_km = port_km.min(axis=1)
-        self.border_platform = np.array([pl.owner.is_border for pl in self.platforms])
+        self.border_platform = np.array([pl.province.is_border for pl in self.platforms])
         self.platform_owner = np.array([pl.owner.index for pl in self.platforms])
         self.closed_corridors: dict[str, int] = {}
 

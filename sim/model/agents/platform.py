@@ -9,6 +9,7 @@ import mesa
 from sim.model import mechanisms as mech
 
 if TYPE_CHECKING:
+    from sim.model.agents.city import City
     from sim.model.agents.province import Province
     from sim.model.model import BRIModel
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 class Platform(mesa.Agent):
     """A rail platform (hub city and corridor): its owner decides, it runs trains (mech. 3)."""
 
-    def __init__(self, model: BRIModel, index, row, owner: Province):
+    def __init__(self, model: BRIModel, index, row, owner: City):
         super().__init__(model)
         self.index = index
         self.pid = row.platform
@@ -24,7 +25,8 @@ class Platform(mesa.Agent):
         self.corridor = row.corridor
         self.crossing = row.crossing
         self.lon, self.lat = float(row.lon), float(row.lat)
-        self.owner = owner
+        self.owner = owner  # the city that decides for it
+        self.province: Province = owner.province
         owner.platforms.append(self)
         self.is_open = False
         self.closed_for_good = False

@@ -1,4 +1,9 @@
-"""Provinces: the race for platforms, learning by hill-climbing (mechanisms 5 and 6)."""
+"""Provinces: budget, innovation and firms; their cities run the race (mechanisms 5, 6, 8).
+
+The race for platforms (subsidy, train targets, openings) is decided by each city
+(:class:`~sim.model.agents.city.City`); a province adds up what its cities are credited
+with and pay, and its coordination membership binds them all.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,16 @@ import numpy as np
 from sim.model import mechanisms as mech
 
 if TYPE_CHECKING:
+    from sim.model.agents.city import City
     from sim.model.agents.platform import Platform
     from sim.model.model import BRIModel
 
 
 class Province(mesa.Agent):
-    """A province: subsidises and builds platforms to win the race (mechanism 5)."""
+    """A province: GDP, innovation stock, talent; the sum of its cities' race (mech. 5, 8)."""
 
     def __init__(self, model: BRIModel, index, row):
         super().__init__(model)
-        p = model.p
         self.index = index
         self.name = row.province
         self.gdp = float(row.gdp_2020_100m_yuan)
@@ -30,21 +35,8 @@ class Province(mesa.Agent):
         self.innovation = self.rd_intensity  # innovation index starts at R&D intensity (%)
         self.innovation0 = self.innovation
         self.talent = 0.0
-        self.subsidy = p.strategy.initial_subsidy
-        self.markup = p.strategy.initial_markup  # train target: trains beyond need, as share
-        self.direction_subsidy = 1.0
-        self.direction_markup = 1.0
-        self.objective: float | None = None
-        self.previous_objective: float | None = None
-        self.platforms: list[Platform] = []
-        # accounts of the last step, filled by the model
-        self.credited_trains = 0.0
-        self.credited_volume = 0.0
-        self.subsidy_paid = 0.0
-        self.fixed_paid = 0.0
-        self.deficit_paid = 0.0
+        self.cities: list[City] = []  # filled as the model builds them
         self.exports = 0.0
-        self.volume_history: list[float] = []
 
     @property
     def member(self) -> bool:
@@ -52,97 +44,58 @@ class Province(mesa.Agent):
         return self.name in self.model.p.policy.coordination.members
 
     @property
+    def platforms(self) -> list[Platform]:
+        """The platforms of the province's cities."""
+        return [pl for city in self.cities for pl in city.platforms]
+
+    @property
     def open_platforms(self) -> list[Platform]:
         """The province's platforms that are running."""
         return [pl for pl in self.platforms if pl.is_open]
 
-    def subsidy_cap(self) -> float:
-        """Highest subsidy rate the province may pay: its own ceiling and any caps."""
-        p = self.model.p
-        cap = min(p.strategy.max_subsidy, p.policy.subsidy.national_cap)
-        coord = p.policy.coordination
-        if self.name in coord.members and coord.joint_cap.enabled:
-            cap = min(cap, coord.joint_cap.rate)
-        return cap
+    def _total(self, name: str) -> float:
+        return float(sum(getattr(city, name) for city in self.cities))
 
-    def evaluate(self, national_credit: float) -> None:
-        """Score last step: value of volume, standing, trains, minus felt fiscal cost."""
-        objective = mech.province_objective(
-            self.credited_trains,
-            self.credited_volume,
-            self.subsidy_paid,
-            self.fixed_paid,
-            self.deficit_paid,
-            national_credit,
-            strategy=self.model.p.strategy,
-        )
-        self.receive_objective(float(objective))
+    @property
+    def credited_trains(self) -> float:
+        """Trains (or full-train equivalents) credited to the province's cities last step."""
+        return self._total("credited_trains")
 
-    def receive_objective(self, objective: float) -> None:
-        """Keep this step's score and the one before; note the credited volume."""
-        self.previous_objective, self.objective = self.objective, objective
-        self.volume_history.append(self.credited_volume)
+    @property
+    def credited_volume(self) -> float:
+        """Rail freight credited to the province's cities last step (FEU)."""
+        return self._total("credited_volume")
 
-    def review_platforms(self, values: np.ndarray) -> None:
-        """Close platforms whose value to the province stayed negative (mechanism 5).
+    @property
+    def subsidy_paid(self) -> float:
+        """Subsidy the province's cities paid last step (USD)."""
+        return self._total("subsidy_paid")
 
-        ``values`` holds each platform's last-step value in the province's objective
-        (its standing, volume and trains, minus the fiscal cost it causes). Hubs the
-        coordination body designated stay open.
-        """
-        limit = self.model.p.strategy.close_after
-        for pl in self.open_platforms:
-            if pl.designated:
-                continue
-            pl.losing = pl.losing + 1 if values[pl.index] < 0 else 0
-            if pl.losing >= limit:
-                pl.close()
+    @property
+    def fixed_paid(self) -> float:
+        """Fixed cost of the province's platforms last step (USD)."""
+        return self._total("fixed_paid")
 
-    def adapt_policy(self, leader: Province | None) -> None:
-        """Hill-climb the subsidy rate and the train target, one lever a step.
+    @property
+    def deficit_paid(self) -> float:
+        """Operating deficits the province's cities covered last step (USD)."""
+        return self._total("deficit_paid")
 
-        The lever moved last step keeps its direction if the objective rose, and turns
-        back if it fell. Subsidy moves carry noise; with some probability the province
-        also imitates the subsidy of the fastest-growing province.
-        """
-        s = self.model.p.strategy
-        rng = self.model.streams.provinces
-        z, u = rng.normal(), rng.random()
-        moved_subsidy_last = self.model.steps % 2 == 0
-        if self.previous_objective is not None:
-            obj, prev = self.objective, self.previous_objective
-            if moved_subsidy_last:
-                self.direction_subsidy = mech.turn_if_worse(self.direction_subsidy, obj, prev)
-            else:
-                self.direction_markup = mech.turn_if_worse(self.direction_markup, obj, prev)
-        subsidy = self.subsidy
-        if not moved_subsidy_last:
-            noise = s.learning_noise * z
-            subsidy = mech.lever_step(subsidy, self.direction_subsidy, s.subsidy_step, noise)
-        else:
-            markup = mech.lever_step(self.markup, self.direction_markup, s.markup_step)
-            self.markup = float(min(max(markup, 0.0), s.max_markup))
-        if leader is not None and leader is not self and u < s.imitation:
-            subsidy = mech.imitate(subsidy, leader.subsidy, s.imitation_rate)
-        self.subsidy = float(min(max(subsidy, 0.0), self.subsidy_cap()))
+    @property
+    def subsidy(self) -> float:
+        """Mean subsidy rate of the province's cities."""
+        return float(np.mean([city.subsidy for city in self.cities])) if self.cities else 0.0
 
-    def consider_openings(self, corridor_presence: dict[str, int], n_provinces: int) -> None:
-        """Open platforms: rarely on a corridor nobody uses, more where others are (herding).
+    @property
+    def markup(self) -> float:
+        """Mean train-target markup of the province's cities."""
+        return float(np.mean([city.markup for city in self.cities])) if self.cities else 0.0
 
-        The probability per quarter is ``entry + herding * share`` where ``share`` is the
-        share of the other provinces already running a platform on the corridor.
-        """
-        p = self.model.p
-        coord = p.policy.coordination
-        draws = self.model.streams.provinces.random(len(self.platforms))  # one per platform
-        wound_down = self.member and coord.designated_hubs.enabled
-        for pl, u in zip(self.platforms, draws.tolist(), strict=True):
-            if pl.is_open or pl.closed_for_good or (wound_down and not pl.designated):
-                continue
-            others = corridor_presence.get(pl.corridor, 0)
-            s = p.strategy
-            if u < mech.entry_probability(others, n_provinces, entry=s.entry, herding=s.herding):
-                pl.open()
+    @property
+    def objective(self) -> float | None:
+        """Sum of its cities' last scores (None before the first)."""
+        scores = [c.objective for c in self.cities if c.objective is not None]
+        return float(sum(scores)) if scores else None
 
     def update_innovation(self, group_mean: float) -> None:
         """Grow the innovation stock (mechanism 8)."""

@@ -116,7 +116,7 @@ class ReferenceEnterprise(mesa.Agent):
             discount = max(discount, coord.designated_hubs.feeder_discount)
         hinter = p.policy.hinterland
         if hinter.provinces and hinter.border_discount > 0 and province.name in hinter.provinces:
-            discount = max(discount, hinter.border_discount if pl.owner.is_border else 0.0)
+            discount = max(discount, hinter.border_discount if pl.province.is_border else 0.0)
         return discount
 
     def options(self) -> tuple[np.ndarray, np.ndarray]:

@@ -76,24 +76,26 @@ class ReferenceModel(BRIModel):
     # --- mechanisms 5 and 6 -------------------------------------------------------------
 
     def settle_province_accounts(self) -> None:
-        """Each province adds up what is credited to it, scores itself, reviews its platforms."""
+        """Each city adds up what is credited to it, scores itself, reviews its platforms."""
         credit = self.credit_matrix()
         platforms = self.platforms
         outputs = [pl.output() for pl in platforms]
-        for pr in self.provinces:
-            share = credit[pr.index].tolist()
-            pr.credited_trains = sum(c * o for c, o in zip(share, outputs, strict=True))
-            pr.credited_volume = sum(c * pl.volume for c, pl in zip(share, platforms, strict=True))
-            pr.subsidy_paid = sum(c * pl.subsidy for c, pl in zip(share, platforms, strict=True))
-            pr.deficit_paid = sum(
+        for city in self.cities:
+            share = credit[city.index].tolist()
+            city.credited_trains = sum(c * o for c, o in zip(share, outputs, strict=True))
+            city.credited_volume = sum(
+                c * pl.volume for c, pl in zip(share, platforms, strict=True)
+            )
+            city.subsidy_paid = sum(c * pl.subsidy for c, pl in zip(share, platforms, strict=True))
+            city.deficit_paid = sum(
                 c * pl.deficit_cover for c, pl in zip(share, platforms, strict=True)
             )
-            pr.fixed_paid = sum(pl.fixed_cost for pl in pr.platforms)
-        national = sum(pr.credited_trains for pr in self.provinces)
+            city.fixed_paid = sum(pl.fixed_cost for pl in city.platforms)
+        national = sum(city.credited_trains for city in self.cities)
         values = [pl.value_to_owner(national) for pl in platforms]
-        for pr in self.provinces:
-            pr.evaluate(national)
-            pr.review_platforms(values)
+        for city in self.cities:
+            city.evaluate(national)
+            city.review_platforms(values)
 
     # --- mechanism 7 ------------------------------------------------------------------
 
