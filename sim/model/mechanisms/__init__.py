@@ -8,7 +8,8 @@ consume the same ones.
 
 - :mod:`~sim.model.mechanisms.geography`: distances;
 - :mod:`~sim.model.mechanisms.platforms`: mechanism 3, cost, trains, prices, accounts;
-- :mod:`~sim.model.mechanisms.choice`: mechanism 4, hub choice and exports;
+- :mod:`~sim.model.mechanisms.choice`: mechanism 4, hub choice (logit, nested logit) and
+  exports;
 - :mod:`~sim.model.mechanisms.provinces`: mechanisms 5 and 6, objective, learning, credit;
 - :mod:`~sim.model.mechanisms.finance`: mechanism 7, the lender;
 - :mod:`~sim.model.mechanisms.innovation`: mechanism 8;
@@ -20,7 +21,11 @@ from sim.model.mechanisms.choice import (
     export_volume,
     inclusive_value,
     logit,
+    nested_choice_probabilities,
+    nested_inclusive_value,
+    nested_logit,
     pick,
+    rail_and_sea_nests,
     receivables_factor,
 )
 from sim.model.mechanisms.finance import lender_eligible, ration
@@ -68,6 +73,9 @@ __all__ = [
     "lever_step",
     "load_factor",
     "logit",
+    "nested_choice_probabilities",
+    "nested_inclusive_value",
+    "nested_logit",
     "pick",
     "platform_accounts",
     "platform_cost",
@@ -75,6 +83,7 @@ __all__ = [
     "platform_trains",
     "posted_price",
     "province_objective",
+    "rail_and_sea_nests",
     "ration",
     "receivables_factor",
     "smoothed_volume",
