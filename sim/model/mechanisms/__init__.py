@@ -8,6 +8,7 @@ consume the same ones.
 
 - :mod:`~sim.model.mechanisms.geography`: distances;
 - :mod:`~sim.model.mechanisms.platforms`: mechanism 3, cost, trains, prices, accounts;
+- :mod:`~sim.model.mechanisms.service`: service frequency and border-crossing congestion;
 - :mod:`~sim.model.mechanisms.choice`: mechanism 4, hub choice (logit, nested logit) and
   exports;
 - :mod:`~sim.model.mechanisms.provinces`: mechanisms 5 and 6, objective, learning, credit;
@@ -53,16 +54,33 @@ from sim.model.mechanisms.provinces import (
     province_objective,
     turn_if_worse,
 )
+from sim.model.mechanisms.service import (
+    QUARTER_DAYS,
+    crossing_delay,
+    crossing_load,
+    crossing_multiplier,
+    crossing_overload,
+    frequency_cost,
+    frequency_wait_days,
+    platform_crossing_delay,
+)
 
 __all__ = [
     "EARTH_RADIUS_KM",
+    "QUARTER_DAYS",
     "Accounts",
     "choice_probabilities",
     "cost_per_feu",
     "credit_shares",
+    "crossing_delay",
+    "crossing_load",
+    "crossing_multiplier",
+    "crossing_overload",
     "deficit_cover",
     "entry_probability",
     "export_volume",
+    "frequency_cost",
+    "frequency_wait_days",
     "gini",
     "haversine_km",
     "herfindahl",
@@ -79,6 +97,7 @@ __all__ = [
     "pick",
     "platform_accounts",
     "platform_cost",
+    "platform_crossing_delay",
     "platform_output",
     "platform_trains",
     "posted_price",
