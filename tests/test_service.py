@@ -1,9 +1,11 @@
-"""Service frequency and border crossings, against cases computed by hand."""
+"""Service frequency, border crossings and trains both ways, against cases computed by hand."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model import mechanisms as mech
 
@@ -81,3 +83,50 @@ def test_platform_crossing_delay_counts_all_platforms_at_the_crossing():
     # alone at crossing 0, platform 0 would meet none
     alone = mech.platform_crossing_delay([8.0], [0], [10.0, 30.0], congestion=2.0)
     assert alone.tolist() == [0.0]
+
+
+# --- trains both ways ------------------------------------------------------------------------
+
+
+def test_return_trains_cargo_or_target():
+    # 410 containers back fill 10 trains of 41; half of 20 trains out is also 10
+    assert float(mech.return_trains(410.0, 20.0, slots=41, target_share=0.5)) == 10.0
+    assert float(mech.return_trains(820.0, 20.0, slots=41, target_share=0.5)) == 20.0  # cargo
+    assert float(mech.return_trains(0.0, 20.0, slots=41, target_share=0.5)) == 10.0  # target
+    assert float(mech.return_trains(0.0, 20.0, slots=41, target_share=0.0)) == 0.0  # no target
+    got = mech.return_trains([41.0, 4100.0], [30.0, 30.0], slots=41, target_share=0.2)
+    assert got.tolist() == [6.0, 100.0]
+
+
+def test_empty_containers_and_loaded_share():
+    # 13 trains of 41 = 533 slots for 410 containers: 123 empty, loaded share 410 / 533
+    assert float(mech.empty_containers(410.0, 13.0, 41)) == 123.0
+    assert float(mech.load_factor(410.0, 13.0, 41)) == pytest.approx(410.0 / 533.0)
+    assert float(mech.empty_containers(0.0, 0.0, 41)) == 0.0  # no trains, nothing empty
+    assert float(mech.load_factor(0.0, 0.0, 41)) == 0.0
+    assert float(mech.empty_containers(410.0, 10.0, 41)) == 0.0  # full trains
+
+
+volumes = st.floats(0.0, 1e6, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    inbound=volumes,
+    outbound=st.floats(0.0, 1e4),
+    share=st.floats(0.0, 1.0),
+    slots=st.integers(1, 100),
+)
+def test_return_trains_invariants(inbound, outbound, share, slots):
+    trains = float(mech.return_trains(inbound, outbound, slots=slots, target_share=share))
+    assert trains >= inbound / slots  # never fewer than the cargo needs
+    assert trains >= share * outbound  # at least the return target
+    assert trains == max(inbound / slots, share * outbound)
+    empty = float(mech.empty_containers(inbound, trains, slots))
+    loaded = float(mech.load_factor(inbound, trains, slots))
+    assert empty >= 0.0
+    assert 0.0 <= loaded <= 1.0 + 1e-12
+    run = trains * slots
+    # empty plus loaded slots are the slots run
+    assert empty + loaded * run == pytest.approx(run, rel=1e-9, abs=1e-9)
+    assert empty + inbound == pytest.approx(run, rel=1e-9, abs=1e-9)

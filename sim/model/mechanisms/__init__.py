@@ -7,7 +7,8 @@ here draws random numbers: draws are passed in, so the fast path and the referen
 consume the same ones.
 
 - :mod:`~sim.model.mechanisms.geography`: distances;
-- :mod:`~sim.model.mechanisms.platforms`: mechanism 3, cost, trains, prices, accounts;
+- :mod:`~sim.model.mechanisms.platforms`: mechanism 3, cost, trains both ways, prices,
+  accounts;
 - :mod:`~sim.model.mechanisms.service`: service frequency and border-crossing congestion;
 - :mod:`~sim.model.mechanisms.choice`: mechanism 4, hub choice (logit, nested logit) and
   exports;
@@ -37,11 +38,13 @@ from sim.model.mechanisms.platforms import (
     Accounts,
     cost_per_feu,
     deficit_cover,
+    empty_containers,
     load_factor,
     platform_accounts,
     platform_cost,
     platform_trains,
     posted_price,
+    return_trains,
     smoothed_volume,
     trains_run,
 )
@@ -77,6 +80,7 @@ __all__ = [
     "crossing_multiplier",
     "crossing_overload",
     "deficit_cover",
+    "empty_containers",
     "entry_probability",
     "export_volume",
     "frequency_cost",
@@ -105,6 +109,7 @@ __all__ = [
     "rail_and_sea_nests",
     "ration",
     "receivables_factor",
+    "return_trains",
     "smoothed_volume",
     "trains_run",
     "turn_if_worse",
