@@ -7,8 +7,11 @@ here draws random numbers: draws are passed in, so the fast path and the referen
 consume the same ones.
 
 - :mod:`~sim.model.mechanisms.geography`: distances;
-- :mod:`~sim.model.mechanisms.platforms`: mechanism 3, cost, trains, prices, accounts;
-- :mod:`~sim.model.mechanisms.choice`: mechanism 4, hub choice and exports;
+- :mod:`~sim.model.mechanisms.platforms`: mechanism 3, cost, trains both ways, prices,
+  accounts;
+- :mod:`~sim.model.mechanisms.service`: service frequency and border-crossing congestion;
+- :mod:`~sim.model.mechanisms.choice`: mechanism 4, hub choice (logit, nested logit) and
+  exports;
 - :mod:`~sim.model.mechanisms.provinces`: mechanisms 5 and 6, objective, learning, credit;
 - :mod:`~sim.model.mechanisms.finance`: mechanism 7, the lender;
 - :mod:`~sim.model.mechanisms.innovation`: mechanism 8;
@@ -20,7 +23,11 @@ from sim.model.mechanisms.choice import (
     export_volume,
     inclusive_value,
     logit,
+    nested_choice_probabilities,
+    nested_inclusive_value,
+    nested_logit,
     pick,
+    rail_and_sea_nests,
     receivables_factor,
 )
 from sim.model.mechanisms.finance import lender_eligible, ration
@@ -31,11 +38,13 @@ from sim.model.mechanisms.platforms import (
     Accounts,
     cost_per_feu,
     deficit_cover,
+    empty_containers,
     load_factor,
     platform_accounts,
     platform_cost,
     platform_trains,
     posted_price,
+    return_trains,
     smoothed_volume,
     trains_run,
 )
@@ -48,16 +57,34 @@ from sim.model.mechanisms.provinces import (
     province_objective,
     turn_if_worse,
 )
+from sim.model.mechanisms.service import (
+    QUARTER_DAYS,
+    crossing_delay,
+    crossing_load,
+    crossing_multiplier,
+    crossing_overload,
+    frequency_cost,
+    frequency_wait_days,
+    platform_crossing_delay,
+)
 
 __all__ = [
     "EARTH_RADIUS_KM",
+    "QUARTER_DAYS",
     "Accounts",
     "choice_probabilities",
     "cost_per_feu",
     "credit_shares",
+    "crossing_delay",
+    "crossing_load",
+    "crossing_multiplier",
+    "crossing_overload",
     "deficit_cover",
+    "empty_containers",
     "entry_probability",
     "export_volume",
+    "frequency_cost",
+    "frequency_wait_days",
     "gini",
     "haversine_km",
     "herfindahl",
@@ -68,15 +95,21 @@ __all__ = [
     "lever_step",
     "load_factor",
     "logit",
+    "nested_choice_probabilities",
+    "nested_inclusive_value",
+    "nested_logit",
     "pick",
     "platform_accounts",
     "platform_cost",
+    "platform_crossing_delay",
     "platform_output",
     "platform_trains",
     "posted_price",
     "province_objective",
+    "rail_and_sea_nests",
     "ration",
     "receivables_factor",
+    "return_trains",
     "smoothed_volume",
     "trains_run",
     "turn_if_worse",

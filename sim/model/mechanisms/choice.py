@@ -1,4 +1,4 @@
-"""Mechanism 4: hub choice by logit, export volumes, the receivables constraint."""
+"""Mechanism 4: hub choice by logit or nested logit, export volumes, receivables."""
 
 from __future__ import annotations
 
@@ -34,6 +34,110 @@ def inclusive_value(cost, scale):
     util = -np.asarray(cost, dtype=float) / scale
     top = np.max(util, axis=-1, keepdims=True)
     return -scale * (np.log(np.exp(util - top).sum(axis=-1)) + top[..., 0])
+
+
+def rail_and_sea_nests(n_options):
+    """Nest of each option in the choice layout (platforms first, the sea last).
+
+    Rail options are nest 0 and the sea, the last column, is nest 1: the ``nest`` argument
+    of :func:`nested_logit` for a cost matrix of cells x options with the sea last.
+    """
+    nest = np.zeros(n_options, dtype=np.intp)
+    nest[-1] = 1
+    return nest
+
+
+def nested_logit(cost, scale, nest, nest_scale, *, bonus=None):
+    """Nested logit over options grouped in nests (rail hubs in one, the sea in another).
+
+    ``cost`` has shape ``(..., n_options)`` (inf = unavailable), ``nest[i]`` is option
+    ``i``'s nest ``k`` and ``nest_scale`` the dissimilarity ``lambda_k`` in (0, 1], one value
+    or one per nest. With utility ``u_i = (-cost_i + bonus_i) / scale``:
+
+    - within a nest, ``P(i | k) = exp(u_i / lambda_k) / sum_{j in k} exp(u_j / lambda_k)``;
+    - the nest's inclusive value is ``I_k = log sum_{j in k} exp(u_j / lambda_k)``;
+    - a nest is chosen with ``P(k) = exp(lambda_k I_k) / sum_m exp(lambda_m I_m)``;
+    - ``P(i) = P(i | k) P(k)``; a nest with no available option has ``P(k) = 0``.
+
+    With ``lambda = 1`` this is the plain :func:`logit`; as ``lambda_k`` falls, options of
+    nest ``k`` are closer substitutes, so an extra one takes cargo from its own nest rather
+    than from the others (no independence of irrelevant alternatives across nests).
+    Returns the probabilities (rows sum to one, at least one option available per row) and
+    the inclusive value ``-scale * log sum_k exp(lambda_k I_k)`` in the unit of ``cost``,
+    computed without the bonus (see :func:`nested_inclusive_value`).
+    """
+    util = -np.asarray(cost, dtype=float) / scale
+    nest, lam = _nest_params(nest, nest_scale, util.shape[-1])
+    if bonus is None:
+        probs, inclusive = _nested(util, nest, lam)
+        return probs, -scale * inclusive
+    return (
+        nested_choice_probabilities(cost, scale, nest, lam, bonus=bonus),
+        -scale * _nested(util, nest, lam)[1],
+    )
+
+
+def nested_choice_probabilities(cost, scale, nest, nest_scale, *, bonus=None):
+    """The nested logit's choice probabilities alone (see :func:`nested_logit`)."""
+    util = -np.asarray(cost, dtype=float) / scale
+    if bonus is not None:
+        util = util + np.asarray(bonus, dtype=float) / scale
+    nest, lam = _nest_params(nest, nest_scale, util.shape[-1])
+    return _nested(util, nest, lam)[0]
+
+
+def nested_inclusive_value(cost, scale, nest, nest_scale):
+    """The nested logit's inclusive value alone (see :func:`nested_logit`), unit of ``cost``.
+
+    ``-scale * log sum_k exp(lambda_k I_k)`` with ``I_k = log sum_{j in k} exp(-cost_j /
+    (scale lambda_k))``. It is at most the cheapest cost (equal with one option), equals
+    :func:`inclusive_value` at ``lambda = 1`` and falls as any ``lambda_k`` rises: a nest of
+    close substitutes (small ``lambda_k``) is worth little more than its cheapest option.
+    """
+    util = -np.asarray(cost, dtype=float) / scale
+    nest, lam = _nest_params(nest, nest_scale, util.shape[-1])
+    return -scale * _nested(util, nest, lam)[1]
+
+
+def _nest_params(nest, nest_scale, n_options):
+    """``nest`` as indices and ``lambda`` as one value per nest, checked."""
+    nest = np.asarray(nest, dtype=np.intp)
+    if nest.shape != (n_options,) or (n_options and nest.min() < 0):
+        raise ValueError(f"nest must give each of {n_options} options a nest index >= 0")
+    n_nests = int(nest.max()) + 1 if n_options else 0
+    lam = np.broadcast_to(np.asarray(nest_scale, dtype=float), (n_nests,))
+    if np.any(~(lam > 0.0)) or np.any(lam > 1.0):
+        raise ValueError("nest_scale (lambda) must lie in (0, 1]")
+    return nest, lam
+
+
+def _nested(util, nest, lam):
+    """Nested logit probabilities and ``log sum_k exp(lambda_k I_k)`` for utilities ``util``.
+
+    Utilities are first shifted by the row's best one ``G``, so that every shifted
+    ``w_i = (u_i - G) / lambda_k <= 0``; each nest is then shifted by its own best
+    ``t_k = max_{j in k} w_j`` (0 for an empty nest), so ``S_k = sum_{j in k} exp(w_j - t_k)``
+    neither overflows nor underflows. ``lambda_k I_k = lambda_k (log S_k + t_k) + G``; the
+    nests' weights ``exp(lambda_k (log S_k + t_k))`` are at most the nest's size and the
+    best nest's at least 1.
+    """
+    top = np.max(util, axis=-1, keepdims=True)
+    w = (util - top) / lam[nest]
+    n_nests = lam.shape[0]
+    member = nest[:, None] == np.arange(n_nests)  # (n_options, n_nests)
+    nest_top = np.stack(
+        [np.max(np.where(member[:, k], w, -np.inf), axis=-1) for k in range(n_nests)], axis=-1
+    )
+    nest_top = np.where(np.isfinite(nest_top), nest_top, 0.0)
+    e = np.exp(w - nest_top[..., nest])  # 0 where unavailable
+    total = e @ member.astype(float)  # S_k, 0 for a nest with nothing available
+    with np.errstate(divide="ignore"):
+        nest_weight = np.exp(lam * (np.log(total) + nest_top))  # exp(lambda_k I_k - G)
+    weight_sum = nest_weight.sum(axis=-1, keepdims=True)
+    nest_prob = nest_weight / weight_sum
+    denom = total[..., nest]
+    within = np.divide(e, denom, out=np.zeros_like(e), where=denom > 0)
+    return within * nest_prob[..., nest], np.log(weight_sum[..., 0]) + top[..., 0]
 
 
 def pick(probs, u, rows=None):

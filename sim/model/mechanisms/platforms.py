@@ -1,4 +1,4 @@
-"""Mechanism 3: platforms' cost, trains, posted price and accounts."""
+"""Mechanism 3: platforms' cost, trains (both ways), posted price and accounts."""
 
 from __future__ import annotations
 
@@ -55,6 +55,28 @@ def load_factor(volume, trains, slots):
     trains = np.asarray(trains, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(trains > 0, volume / (trains * slots), 0.0)
+
+
+def return_trains(inbound_volume, outbound_trains, *, slots, target_share):
+    """Trains a platform runs back to China: enough for its inbound cargo, at least its target.
+
+    ``max(inbound_volume / slots, target_share * outbound_trains)``: the return target is
+    the share ``target_share`` of the trains run out, and the cargo's own trains are never
+    cut (continuous trains, as :func:`trains_run`).
+    """
+    needed = np.asarray(inbound_volume, dtype=float) / slots
+    target = target_share * np.asarray(outbound_trains, dtype=float)
+    return np.maximum(needed, target)
+
+
+def empty_containers(volume, trains, slots):
+    """Slots run empty: ``max(trains * slots - volume, 0)``.
+
+    With :func:`load_factor` (the loaded share): ``empty + volume = trains * slots`` when
+    the trains carry the cargo.
+    """
+    run = np.asarray(trains, dtype=float) * slots
+    return np.maximum(run - np.asarray(volume, dtype=float), 0.0)
 
 
 def platform_trains(volume, target, is_open, *, slots, empty_slot_cap):

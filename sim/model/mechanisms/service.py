@@ -1,0 +1,81 @@
+"""Service quality of the rail platforms: frequency (the wait for a train), border crossings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+QUARTER_DAYS = 91.25  # days in a step (a quarter of 365 days)
+
+
+def frequency_wait_days(trains, days=QUARTER_DAYS, *, cap_days=None):
+    """Expected wait for the next departure, in days, at ``trains`` per period of ``days``.
+
+    Mohring effect: cargo arriving at random waits half the headway, ``days / (2 * trains)``
+    for ``trains > 0``, and at most ``cap_days`` (by default ``days / 2``, the wait for a
+    train that runs once in the period); without trains the wait is ``cap_days``.
+    """
+    trains = np.asarray(trains, dtype=float)
+    cap = days / 2.0 if cap_days is None else cap_days
+    with np.errstate(divide="ignore"):
+        wait = np.where(trains > 0, days / (2.0 * trains), np.inf)
+    return np.minimum(wait, cap)
+
+
+def frequency_cost(trains, value_of_time, days=QUARTER_DAYS, *, cap_days=None):
+    """Cost of waiting for a train (USD per FEU): ``value_of_time * wait``.
+
+    ``value_of_time`` is in USD per FEU-day and the wait is :func:`frequency_wait_days`;
+    both broadcast (e.g. trains per platform against value of time per sector).
+    """
+    wait = frequency_wait_days(trains, days, cap_days=cap_days)
+    return np.asarray(value_of_time, dtype=float) * wait
+
+
+def crossing_load(platform_trains, platform_crossing, n_crossings):
+    """Trains through each border crossing: the sum of its platforms' trains.
+
+    ``platform_crossing[p]`` is the crossing platform ``p``'s trains use (negative: none,
+    e.g. a closed corridor); ``load[c] = sum_{p: crossing(p) = c} trains[p]``.
+    """
+    trains = np.asarray(platform_trains, dtype=float)
+    crossing = np.asarray(platform_crossing, dtype=np.intp)
+    used = crossing >= 0
+    return np.bincount(crossing[used], weights=trains[used], minlength=n_crossings)
+
+
+def crossing_overload(trains, capacity):
+    """Overload of a crossing, ``max(0, trains / capacity - 1)``; 0 where capacity is 0."""
+    trains = np.asarray(trains, dtype=float)
+    capacity = np.asarray(capacity, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(capacity > 0, np.maximum(trains / capacity - 1.0, 0.0), 0.0)
+
+
+def crossing_delay(trains, capacity, *, congestion):
+    """Days of delay at a border crossing: ``congestion * overload**2``.
+
+    Zero up to ``capacity`` trains per period and quadratic in the overload beyond it
+    (:func:`crossing_overload`), as terminal congestion is in
+    :func:`~sim.model.mechanisms.platforms.cost_per_feu`; ``congestion`` is in days at an
+    overload of 1 (twice the capacity). No capacity given (0): no delay.
+    """
+    return congestion * crossing_overload(trains, capacity) ** 2
+
+
+def crossing_multiplier(trains, capacity, *, congestion):
+    """Cost factor of a congested crossing: ``1 + congestion * overload**2`` (1 below capacity)."""
+    return 1.0 + congestion * crossing_overload(trains, capacity) ** 2
+
+
+def platform_crossing_delay(platform_trains, platform_crossing, capacity, *, congestion):
+    """Delay each platform's trains meet at its crossing, from all platforms' trains there.
+
+    :func:`crossing_load` summed over the crossings' platforms, then :func:`crossing_delay`
+    of each crossing (``capacity`` has one value per crossing) read back for each platform
+    (0 for a platform with no crossing).
+    """
+    capacity = np.asarray(capacity, dtype=float)
+    load = crossing_load(platform_trains, platform_crossing, capacity.shape[0])
+    delay = crossing_delay(load, capacity, congestion=congestion)
+    crossing = np.asarray(platform_crossing, dtype=np.intp)
+    return np.where(crossing >= 0, delay[np.maximum(crossing, 0)], 0.0)

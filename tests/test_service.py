@@ -1,0 +1,132 @@
+"""Service frequency, border crossings and trains both ways, against cases computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model import mechanisms as mech
+
+# --- frequency (Mohring effect) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("trains", "expected"),
+    [
+        (91.25, 0.5),  # daily: half a day
+        (182.5, 0.25),  # twice a day
+        (13.0, 91.25 / 26.0),  # about weekly: 3.51 days
+        (2.0, 91.25 / 4.0),  # two a quarter: 22.8 days
+        (1.0, 45.625),  # one a quarter: half the quarter, the default cap
+        (0.5, 45.625),  # rarer still: capped
+        (0.0, 45.625),  # no trains: the cap
+    ],
+)
+def test_frequency_wait_days(trains, expected):
+    assert float(mech.frequency_wait_days(trains)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_frequency_wait_cap_and_period():
+    # a 7-day cap binds below 91.25 / 14 = 6.52 trains a quarter
+    got = mech.frequency_wait_days([0.0, 5.0, 6.5178571428571, 13.0], cap_days=7.0)
+    assert got == pytest.approx([7.0, 7.0, 7.0, 91.25 / 26.0], rel=1e-9)
+    # a week's period: 7 trains a week is daily
+    assert float(mech.frequency_wait_days(7.0, 7.0)) == 0.5
+
+
+def test_frequency_cost_broadcasts():
+    # daily trains at USD 100 per FEU-day: 50; weekly (13 a quarter): 100 * 3.51
+    assert float(mech.frequency_cost(91.25, 100.0)) == pytest.approx(50.0, rel=1e-12)
+    got = mech.frequency_cost(np.array([91.25, 13.0]), np.array([[100.0], [40.0]]))
+    assert got.shape == (2, 2)  # sectors x platforms
+    assert got == pytest.approx(np.array([[50.0, 100.0 * 3.5096153846], [20.0, 40 * 3.5096153846]]))
+    # no trains: the cap's cost
+    assert float(mech.frequency_cost(0.0, 100.0, cap_days=10.0)) == 1000.0
+
+
+# --- border crossings ------------------------------------------------------------------------
+
+
+def test_crossing_load_sums_platforms_per_crossing():
+    trains = [10.0, 20.0, 5.0, 7.0]
+    crossing = [0, 1, 0, -1]  # the last platform uses no crossing
+    # crossing 0: 10 + 5; crossing 1: 20; crossing 2: none
+    assert mech.crossing_load(trains, crossing, 3).tolist() == [15.0, 20.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("trains", "capacity", "delay"),
+    [
+        (80.0, 100.0, 0.0),  # below capacity
+        (100.0, 100.0, 0.0),  # at capacity
+        (120.0, 100.0, 3.0 * 0.2**2),  # 20% over: 0.12 days
+        (200.0, 100.0, 3.0),  # twice capacity: overload 1, the congestion parameter
+        (50.0, 0.0, 0.0),  # no capacity given: no delay
+    ],
+)
+def test_crossing_delay_and_multiplier(trains, capacity, delay):
+    got = float(mech.crossing_delay(trains, capacity, congestion=3.0))
+    assert got == pytest.approx(delay, rel=1e-12, abs=0.0)
+    factor = float(mech.crossing_multiplier(trains, capacity, congestion=3.0))
+    assert factor == pytest.approx(1.0 + delay, rel=1e-12)
+
+
+def test_platform_crossing_delay_counts_all_platforms_at_the_crossing():
+    # crossing 0 (capacity 10) carries 8 + 7 = 15 trains: overload 0.5, delay 2 * 0.25
+    # crossing 1 (capacity 30) carries 20: no delay; platform 3 uses none
+    got = mech.platform_crossing_delay(
+        [8.0, 20.0, 7.0, 50.0], [0, 1, 0, -1], [10.0, 30.0], congestion=2.0
+    )
+    assert got.tolist() == [0.5, 0.0, 0.5, 0.0]
+    # alone at crossing 0, platform 0 would meet none
+    alone = mech.platform_crossing_delay([8.0], [0], [10.0, 30.0], congestion=2.0)
+    assert alone.tolist() == [0.0]
+
+
+# --- trains both ways ------------------------------------------------------------------------
+
+
+def test_return_trains_cargo_or_target():
+    # 410 containers back fill 10 trains of 41; half of 20 trains out is also 10
+    assert float(mech.return_trains(410.0, 20.0, slots=41, target_share=0.5)) == 10.0
+    assert float(mech.return_trains(820.0, 20.0, slots=41, target_share=0.5)) == 20.0  # cargo
+    assert float(mech.return_trains(0.0, 20.0, slots=41, target_share=0.5)) == 10.0  # target
+    assert float(mech.return_trains(0.0, 20.0, slots=41, target_share=0.0)) == 0.0  # no target
+    got = mech.return_trains([41.0, 4100.0], [30.0, 30.0], slots=41, target_share=0.2)
+    assert got.tolist() == [6.0, 100.0]
+
+
+def test_empty_containers_and_loaded_share():
+    # 13 trains of 41 = 533 slots for 410 containers: 123 empty, loaded share 410 / 533
+    assert float(mech.empty_containers(410.0, 13.0, 41)) == 123.0
+    assert float(mech.load_factor(410.0, 13.0, 41)) == pytest.approx(410.0 / 533.0)
+    assert float(mech.empty_containers(0.0, 0.0, 41)) == 0.0  # no trains, nothing empty
+    assert float(mech.load_factor(0.0, 0.0, 41)) == 0.0
+    assert float(mech.empty_containers(410.0, 10.0, 41)) == 0.0  # full trains
+
+
+volumes = st.floats(0.0, 1e6, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    inbound=volumes,
+    outbound=st.floats(0.0, 1e4),
+    share=st.floats(0.0, 1.0),
+    slots=st.integers(1, 100),
+)
+def test_return_trains_invariants(inbound, outbound, share, slots):
+    trains = float(mech.return_trains(inbound, outbound, slots=slots, target_share=share))
+    assert trains >= inbound / slots  # never fewer than the cargo needs
+    assert trains >= share * outbound  # at least the return target
+    assert trains == max(inbound / slots, share * outbound)
+    empty = float(mech.empty_containers(inbound, trains, slots))
+    loaded = float(mech.load_factor(inbound, trains, slots))
+    assert empty >= 0.0
+    assert 0.0 <= loaded <= 1.0 + 1e-12
+    run = trains * slots
+    # empty plus loaded slots are the slots run
+    assert empty + loaded * run == pytest.approx(run, rel=1e-9, abs=1e-9)
+    assert empty + inbound == pytest.approx(run, rel=1e-9, abs=1e-9)
