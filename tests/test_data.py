@@ -61,6 +61,7 @@ def test_keys_are_unique():
     assert data.load_ports()["port"].is_unique
     assert data.load_sea_routes()["region"].is_unique
     assert not data.load_routes().duplicated(["corridor", "region"]).any()
+    assert data.load_cities()["city"].is_unique
 
 
 def test_platforms_refer_to_known_things():
@@ -134,3 +135,73 @@ def test_default_provinces_exist():
 
     known = set(data.load_provinces()["province"])
     assert set(Scenario().run.provinces) <= known
+
+
+FOUND = {"verified", "secondary", "derived"}
+CHINA_BOX = {"lon": (73, 135), "lat": (18, 54)}
+
+
+def test_cities_table():
+    cities = data.load_cities()
+    assert len(cities) >= 60
+    assert cities["city"].is_unique
+    # every city's province is one of the 29 modelled, and the flag says so
+    provinces = set(data.load_provinces()["province"])
+    assert (cities["modelled_province"] == cities["province"].isin(provinces)).all()
+    assert cities["modelled_province"].all(), set(cities["province"]) - provinces
+    for col, (lo, hi) in CHINA_BOX.items():
+        outside = cities[~cities[col].between(lo, hi)]
+        assert outside.empty, f"{col} outside China's box: {list(outside['city'])}"
+    years = cities["first_train_year"].dropna()
+    assert years.between(2011, 2021).all()  # the first train left Chongqing in 2011
+    assert (cities["status"] != "assumption").all()  # a city is in the table on a source
+    assert cities["source"].str.contains("coordinates: ").all()
+
+
+def test_city_corridors_say_how_known():
+    for r in data.load_cities().itertuples():
+        corridors = r.corridors.split(";")
+        assert set(corridors) <= set(data.CORRIDORS), r.city
+        basis = dict(part.split(":") for part in r.corridor_basis.split(";"))
+        assert list(basis) == corridors, r.city
+        assert set(basis.values()) <= FOUND | {"assumption"}, r.city
+
+
+def test_partner_exports_cover_every_partner_and_year():
+    exports = data.load_partner_exports()
+    partners = set(data.load_partners()["country"])
+    assert set(exports["partner"]) == partners
+    assert not exports.duplicated(["partner", "year"]).any()
+    for partner, years in exports.groupby("partner")["year"]:
+        assert sorted(years) == list(range(2015, 2022)), partner
+    assert (exports["china_exports_usd_bn"] > 0).all()
+    assumed = exports[exports["status"] == "assumption"]
+    assert assumed["source"].str.startswith("assumption: ").all()
+    found = exports[exports["status"] != "assumption"]
+    assert set(found["status"]) <= FOUND
+
+
+def found_share(year: int) -> float:
+    """Share of the year's total value (all partners) carried by found figures."""
+    exports = data.load_partner_exports()
+    rows = exports[exports["year"] == year]
+    found = rows[rows["status"].isin(FOUND)]
+    return found["china_exports_usd_bn"].sum() / rows["china_exports_usd_bn"].sum()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="requirement not yet met: found figures cover about a third of the 2020 value "
+    "(Vietnam, Germany, Netherlands, Malaysia are proxies); see sim/data/README.md",
+)
+def test_found_exports_cover_90_percent_of_2020():
+    assert found_share(2020) >= 0.9
+
+
+def test_fill_series_rule():
+    from sim.data.build_public import PLACEHOLDER_USD_BN, fill_series
+
+    filled = fill_series({2016: (10.0, "a"), 2018: (40.0, "b")})
+    assert filled[2015][0] == 10.0 and filled[2021][0] == 40.0  # flat outside the anchors
+    assert filled[2017][0] == pytest.approx(20.0)  # log-linear between them
+    assert all(v == PLACEHOLDER_USD_BN for v, _ in fill_series({}).values())

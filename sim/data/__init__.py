@@ -1,4 +1,4 @@
-"""Built-in data of the model: provinces, partners, crossings, routes, ports, platforms.
+"""Built-in data: provinces, partners, crossings, routes, ports, platforms, cities, exports.
 
 The tables are built by ``python -m sim.data.build`` from the package's copies of the
 public sources in ``sim/data/sources/`` plus labelled assumptions; every row keeps a
@@ -36,11 +36,15 @@ DESCRIPTIONS = {
     "ports": "coastal seaports the sea route leaves from, with coordinates",
     "platforms": "potential rail freight platforms (hub city x corridor): crossing, "
     "initially open, 2020 assembly centre",
+    "cities": "Chinese cities that ran China-Europe (or Central Asia, land-sea, China-Laos) "
+    "trains by 2021: province, coordinates, first train year, corridors",
+    "partner_exports": "China's exports to each partner country 2015-2021, USD bn, found "
+    "figures or labelled assumptions",
 }
 
-_BOOL_COLUMNS = ("coastal", "initially_open", "assembly_centre_2020")
-_INT_COLUMNS = ("risk_class",)
-_NULLABLE_INT_COLUMNS = ("trains_2020",)
+_BOOL_COLUMNS = ("coastal", "initially_open", "assembly_centre_2020", "modelled_province")
+_INT_COLUMNS = ("risk_class", "year")
+_NULLABLE_INT_COLUMNS = ("trains_2020", "first_train_year")
 _FLOAT_COLUMNS = (
     "gdp_2020_100m_yuan",
     "rd_2020_100m_yuan",
@@ -54,6 +58,7 @@ _FLOAT_COLUMNS = (
     "haul_factor",
     "sea_days",
     "sea_cost_factor",
+    "china_exports_usd_bn",
 )
 
 
@@ -109,6 +114,16 @@ def load_ports() -> pd.DataFrame:
 def load_platforms() -> pd.DataFrame:
     """Return the potential platforms table (hub city x corridor)."""
     return _read("platforms").copy()
+
+
+def load_cities() -> pd.DataFrame:
+    """Return the cities table (one row per city that ran trains by 2021)."""
+    return _read("cities").copy()
+
+
+def load_partner_exports() -> pd.DataFrame:
+    """Return China's exports to each partner, one row per partner and year 2015-2021."""
+    return _read("partner_exports").copy()
 
 
 def source_table() -> pd.DataFrame:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.data import CORRIDORS, REGIONS
+from sim.data.build_public import cities, partner_exports
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
@@ -44,6 +45,11 @@ COLUMNS = {
         "platform", "city", "province", "corridor", "crossing", "lon", "lat",
         "initially_open", "assembly_centre_2020", "status", "source",
     ],
+    "cities": [
+        "city", "province", "lon", "lat", "first_train_year", "corridors", "corridor_basis",
+        "modelled_province", "status", "source",
+    ],
+    "partner_exports": ["partner", "year", "china_exports_usd_bn", "status", "source"],
 }  # fmt: skip
 
 # ---------------------------------------------------------------------------------
@@ -425,6 +431,8 @@ def build_tables() -> dict[str, pd.DataFrame]:
         "sea_routes": sea_routes(),
         "ports": ports(prov),
         "platforms": platforms(prov, cross),
+        "cities": cities(prov),
+        "partner_exports": partner_exports(read_source("partner_ratings")),
     }
     return {name: df[COLUMNS[name]].reset_index(drop=True) for name, df in tables.items()}
 
