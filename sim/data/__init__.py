@@ -36,6 +36,8 @@ DESCRIPTIONS = {
     "ports": "coastal seaports the sea route leaves from, with coordinates",
     "platforms": "potential rail freight platforms (hub city x corridor): crossing, "
     "initially open, 2020 assembly centre",
+    "city_platforms": "potential rail freight platforms of every origin city of cities.csv "
+    "(city x corridor): crossing, initially open, 2020 assembly centre",
     "cities": "Chinese cities that ran China-Europe (or Central Asia, land-sea, China-Laos) "
     "trains by 2021: province, coordinates, first train year, corridors",
     "partner_exports": "China's exports to each partner country 2015-2021, USD bn, found "
@@ -114,6 +116,11 @@ def load_ports() -> pd.DataFrame:
 def load_platforms() -> pd.DataFrame:
     """Return the potential platforms table (hub city x corridor)."""
     return _read("platforms").copy()
+
+
+def load_city_platforms() -> pd.DataFrame:
+    """Return the potential platforms of every origin city (city x corridor)."""
+    return _read("city_platforms").copy()
 
 
 def load_cities() -> pd.DataFrame:

@@ -45,6 +45,10 @@ COLUMNS = {
         "platform", "city", "province", "corridor", "crossing", "lon", "lat",
         "initially_open", "assembly_centre_2020", "status", "source",
     ],
+    "city_platforms": [
+        "platform", "city", "province", "corridor", "crossing", "lon", "lat",
+        "initially_open", "assembly_centre_2020", "status", "source",
+    ],
     "cities": [
         "city", "province", "lon", "lat", "first_train_year", "corridors", "corridor_basis",
         "modelled_province", "status", "source",
@@ -412,6 +416,48 @@ def platforms(prov: pd.DataFrame, cross: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["province", "corridor"], key=_order)
 
 
+def city_platforms(cities: pd.DataFrame) -> pd.DataFrame:
+    """Build city_platforms.csv: one potential platform per (origin city, corridor).
+
+    A city may open a platform on every corridor its province reaches (``REACH``, the
+    geography assumption of platforms.csv) and on every corridor the sources say it used
+    (cities.csv ``corridors``). A city whose first train ran before 2015 starts open on
+    the first corridor its sources name (the state at the start of the history scenario,
+    2015Q1); every other opening is the model's. The assembly centres of 2020 are their
+    cities' west platforms, as in platforms.csv.
+    """
+    rows = []
+    for c in cities.itertuples():
+        used = [k for k in str(c.corridors).split(";") if k]
+        reach = [k for k in CORRIDORS if c.province in REACH[k]]
+        first = pd.notna(c.first_train_year) and int(c.first_train_year) < 2015
+        for corridor in [k for k in CORRIDORS if k in used or k in reach]:
+            crossing = CROSSING_BY_HUB.get((c.city, corridor), CROSSING[corridor])
+            known = corridor in used
+            notes = [
+                f"corridor: cities.csv ({c.status})"
+                if known
+                else "corridor: assumption (the province's reach, as platforms.csv)",
+                "crossing: assumption (geography)",
+                "coordinates: cities.csv",
+            ]
+            is_open = bool(first and used and corridor == used[0])
+            if is_open:
+                year = int(c.first_train_year)
+                notes.append(f"initially_open: cities.csv first_train_year {year}")
+            is_centre = c.city in ASSEMBLY_CENTRES and corridor == "west"
+            if is_centre:
+                notes.append("assembly_centre_2020: cr_express_facts.csv "
+                             "assembly_centres_designated")  # fmt: skip
+            rows.append({
+                "platform": f"{c.city}-{corridor}", "city": c.city, "province": c.province,
+                "corridor": corridor, "crossing": crossing, "lon": c.lon, "lat": c.lat,
+                "initially_open": is_open, "assembly_centre_2020": is_centre,
+                "status": c.status if known else "assumption", "source": "; ".join(notes),
+            })  # fmt: skip
+    return pd.DataFrame(rows).sort_values(["province", "city", "corridor"], key=_order)
+
+
 def _order(col: pd.Series) -> pd.Series:
     """Sort key: corridors and regions in their fixed order, anything else as is."""
     for fixed in (CORRIDORS, REGIONS):
@@ -434,6 +480,7 @@ def build_tables() -> dict[str, pd.DataFrame]:
         "cities": cities(prov),
         "partner_exports": partner_exports(read_source("partner_ratings")),
     }
+    tables["city_platforms"] = city_platforms(tables["cities"])
     return {name: df[COLUMNS[name]].reset_index(drop=True) for name, df in tables.items()}
 
 

@@ -151,7 +151,7 @@ class Firms:
         options: np.ndarray,
         draws: Draws,
     ) -> None:
-        """Firms whose contract ends (or whose route is gone) re-choose by logit.
+        """Firms whose contract ends (or whose route is gone) re-choose by nested logit.
 
         ``cost`` and ``available`` hold the generalized cost and availability of the
         ``options`` on offer (platform indices, the sea last) for each priced cell; a
@@ -178,7 +178,7 @@ class Firms:
         bonus = np.zeros_like(sub)
         loyal = np.flatnonzero(key_col < n_opt)
         bonus[loyal, key_col[loyal]] = f.loyalty
-        probs = mech.choice_probabilities(sub, f.logit_scale, bonus=bonus)
+        probs = mech.hub_choice_probabilities(sub, f.logit_scale, f.nest_scale, bonus=bonus)
         route[choosers] = options[mech.pick(probs, draws.pick[choosers], rows=which)]
 
     def ship(

@@ -97,7 +97,8 @@ class BRIModel(RouteNetwork, mesa.Model):
 
     def _build_platforms(self) -> None:
         """Platforms of the modelled provinces, and the cities that own them, in table order."""
-        table = data.load_platforms()
+        cities = self.p.run.platform_layer == "cities"
+        table = data.load_city_platforms() if cities else data.load_platforms()
         table = table[table["province"].isin(self.province_list)].reset_index(drop=True)
         self.cities: list[City] = []
         city_of: dict[tuple[str, str], City] = {}
@@ -273,7 +274,7 @@ class BRIModel(RouteNetwork, mesa.Model):
         occupied, row = self.occupied_cells(cells)
         options = self.usable_options()
         cost, avail = self.generalized_cost(occupied, options)
-        inclusive = mech.inclusive_value(cost, f.logit_scale)[row]
+        inclusive = mech.hub_inclusive_value(cost, f.logit_scale, f.nest_scale)[row]
         sea_cost = cost[row, -1]
         firms.choose_routes(cost, avail, row, options, self.draws)
         finance = firms.receivables(self.p.policy.finance.insurance_cover)

@@ -70,7 +70,9 @@ class RouteNetwork:
         """Generalized cost (USD per FEU) of ``options`` for ``cells``, and availability.
 
         Rail: price times haul, inland haul to the hub (less feeder and hinterland
-        discounts) and days in transit at the sector's value of time; available when the
+        discounts), days in transit and, weighted by ``freight.wait_weight``, the expected
+        wait for a departure (:meth:`wait_days`), both at the sector's value of time;
+        available when the
         platform runs off closed corridors and reaches the cell's country. Sea (always
         available): see :meth:`sea_costs`. Unavailable options cost ``inf``. Rows follow
         ``cells`` (indices of (province, country, sector) cells), columns ``options``
@@ -88,10 +90,25 @@ class RouteNetwork:
             + self.inland_costs()[:, plats][j]
             + self.vot[s][:, None] * self.rail_days[plats].T[c] * self.p.freight.rail_days_factor
         )
+        wait_weight = self.p.freight.wait_weight
+        if wait_weight > 0:
+            rail = rail + wait_weight * self.vot[s][:, None] * self.wait_days()[plats]
         avail = np.ones((cells.size, options.size), dtype=bool)
         avail[:, : plats.size] = self.reach[plats].T[c] & usable[plats]
         cost = np.concatenate([rail, self.sea_costs()[cells][:, None]], axis=1)
         return np.where(avail, cost, np.inf), avail
+
+    def wait_days(self) -> np.ndarray:
+        """Expected wait (days) for each platform's next departure: half its headway.
+
+        :func:`~sim.model.mechanisms.frequency_wait_days` of the trains it ran last
+        quarter, or of its scheduled target when it has not run yet (per platform:
+        :meth:`Platform.expected_wait <sim.model.agents.Platform.expected_wait>`).
+        """
+        pls = self.platforms
+        trains = np.array([pl.trains for pl in pls])
+        target = np.array([pl.target for pl in pls])
+        return mech.frequency_wait_days(np.where(trains > 0, trains, target))
 
     def inland_costs(self) -> np.ndarray:
         """Inland haul (USD per FEU) from each province to each platform, less discounts.

@@ -12,6 +12,8 @@ one module so that every parameter of the model is found in one place.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from sim.scenario.fields import (
@@ -75,6 +77,14 @@ class RunSettings(Section):
         "names",
         "Partner countries in the model; empty means every country in sim/data/partners.csv.",
         source="sim/data/partners.csv",
+    )
+    platform_layer: Literal["province_hubs", "cities"] = P(
+        "province_hubs",
+        "choice",
+        "Which potential platforms exist: one hub city per province (sim/data/platforms.csv,"
+        " the layer the defaults are calibrated on) or every origin city that ran trains by"
+        " 2021 (sim/data/city_platforms.csv; not yet calibrated).",
+        source="sim/data/platforms.csv, sim/data/city_platforms.csv",
     )
 
 
@@ -271,6 +281,24 @@ class FreightSettings(Section):
         source=CALIBRATED,
         ge=1.0,
         le=1e5,
+    )
+    nest_scale: float = P(
+        1.0,
+        "dissimilarity",
+        "Nested logit: how alike shippers find the rail hubs (lambda in (0, 1]; 1 is the"
+        " plain logit, smaller values make rail hubs closer substitutes of each other"
+        " than of the sea, so a new hub takes cargo mostly from other hubs).",
+        ge=0.01,
+        le=1.0,
+    )
+    wait_weight: float = P(
+        0.0,
+        "weight",
+        "Weight of the expected wait for the next departure (half the headway between a"
+        " hub's trains, the Mohring effect) valued at the sector's value of time; 1 values"
+        " a waiting day as a day in transit, 0 ignores frequency.",
+        ge=0.0,
+        le=10.0,
     )
     loyalty: float = P(
         300.0,

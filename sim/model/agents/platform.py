@@ -113,6 +113,15 @@ class Platform(mesa.Agent):
             scheduled = max((1.0 + markup) * needed, self.model.p.freight.min_trains)
             self.target = min(scheduled, self.capacity)
 
+    def expected_wait(self) -> float:
+        """Days a container waits for the next departure: half the headway (Mohring).
+
+        The headway follows the trains run last quarter, or the scheduled target when the
+        platform has not run yet (:func:`~sim.model.mechanisms.frequency_wait_days`).
+        """
+        timetable = self.trains if self.trains > 0 else self.target
+        return float(mech.frequency_wait_days(timetable))
+
     def posted_cost(self) -> float:
         """Cost per container shippers are quoted: full trains at smoothed volume."""
         f = self.model.p.freight

@@ -140,6 +140,35 @@ def _nested(util, nest, lam):
     return within * nest_prob[..., nest], np.log(weight_sum[..., 0]) + top[..., 0]
 
 
+def hub_choice(cost, scale, nest_scale, *, bonus=None):
+    """Hub choice: rail options in one nest, the sea (the last option) in the other.
+
+    :func:`nested_logit` with :func:`rail_and_sea_nests`; at ``nest_scale == 1`` exactly
+    the plain :func:`logit` (computed by it, so the figures are the plain logit's to the
+    last bit). Returns the probabilities and the inclusive value (cost units).
+    """
+    if nest_scale == 1.0:
+        return logit(cost, scale, bonus=bonus)
+    nest = rail_and_sea_nests(np.shape(cost)[-1])
+    return nested_logit(cost, scale, nest, nest_scale, bonus=bonus)
+
+
+def hub_choice_probabilities(cost, scale, nest_scale, *, bonus=None):
+    """The probabilities of :func:`hub_choice` alone."""
+    if nest_scale == 1.0:
+        return choice_probabilities(cost, scale, bonus=bonus)
+    nest = rail_and_sea_nests(np.shape(cost)[-1])
+    return nested_choice_probabilities(cost, scale, nest, nest_scale, bonus=bonus)
+
+
+def hub_inclusive_value(cost, scale, nest_scale):
+    """The inclusive value of :func:`hub_choice` alone (cost units)."""
+    if nest_scale == 1.0:
+        return inclusive_value(cost, scale)
+    nest = rail_and_sea_nests(np.shape(cost)[-1])
+    return nested_inclusive_value(cost, scale, nest, nest_scale)
+
+
 def pick(probs, u, rows=None):
     """Index chosen by inverse CDF for uniform draws ``u`` (one per row).
 

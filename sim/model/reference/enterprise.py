@@ -145,7 +145,8 @@ class ReferenceEnterprise(mesa.Agent):
                 * (1.0 - self.inland_discount(pl))
             )
             days = m.rail_days[i, c] * f.rail_days_factor
-            costs.append(m.rail_price[i] * m.haul[i, c] + inland + m.vot[s] * days)
+            wait = f.wait_weight * m.vot[s] * m.wait_days[i]
+            costs.append(m.rail_price[i] * m.haul[i, c] + inland + m.vot[s] * days + wait)
         sea = (
             f.sea_cost * m.sea_factor[c]
             + f.inland_cost * f.route_factor * m.port_km[j]
@@ -163,7 +164,7 @@ class ReferenceEnterprise(mesa.Agent):
             bonus = np.zeros(len(costs))
             if not gone:
                 bonus[self.route] = f.loyalty
-            probs, _ = mech.logit(costs, f.logit_scale, bonus=bonus)
+            probs, _ = mech.hub_choice(costs, f.logit_scale, f.nest_scale, bonus=bonus)
             self.route = int(mech.pick(probs, draws.pick[self.slot]))
 
     def receivables_factor(self) -> float:

@@ -43,11 +43,12 @@ class ReferenceModel(BRIModel):
             pl.is_open and pl.corridor not in self.closed_corridors for pl in self.platforms
         ]
         self.rail_price = [pl.posted_cost() * (1.0 - pl.subsidy_rate) for pl in self.platforms]
+        self.wait_days = [pl.expected_wait() for pl in self.platforms]
         surplus = 0.0
         for firm in self.enterprise_agents:
             firm.update_productivity()
             costs, available = firm.options()
-            _, inclusive = mech.logit(costs, f.logit_scale)
+            _, inclusive = mech.hub_choice(costs, f.logit_scale, f.nest_scale)
             firm.choose_route(costs, available, self.draws)
             firm.ship(float(inclusive), float(costs[self.sea]))
             elig = self.rail_eligible[firm.sector]
