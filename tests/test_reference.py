@@ -53,6 +53,16 @@ CASES = {
     "coordination_small": lambda: small_scenario(COORDINATION, {"run": {"steps": STEPS}}),
     "route_closure": lambda: small_scenario(CLOSURE, {"run": {"steps": STEPS}}),
     "exits_and_entrants": lambda: small_scenario(FAST_FINANCE, RUINOUS, {"run": {"steps": STEPS}}),
+    "cities_nested_frequency": lambda: load_scenario(
+        SCENARIOS / "baseline.toml",
+        [
+            "run.enterprises=200",
+            f"run.steps={STEPS}",
+            "run.platform_layer=cities",
+            "freight.nest_scale=0.4",
+            "freight.wait_weight=1.5",
+        ],
+    ),
 }
 
 

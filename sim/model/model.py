@@ -2,7 +2,8 @@
 
 ``BRIModel.step`` lists the stages of a quarter in order; each stage is a named method
 below. The route network (static matrices and generalized costs of every option) is
-:class:`~sim.model.routes.RouteNetwork`. The ODD document (docs/ODD.md) states the rules
+:class:`~sim.model.routes.RouteNetwork`, provincial unification
+:class:`~sim.model.unification.Unification`. The ODD document (docs/ODD.md) states the rules
 each stage applies.
 
 Just over 400 lines: the construction of the agents and one short method per stage; the
@@ -24,6 +25,7 @@ from sim.model.draws import Draws
 from sim.model.errors import check_step
 from sim.model.firms import Firms, StepFlows
 from sim.model.routes import RouteNetwork
+from sim.model.unification import Unification
 from sim.scenario.fields import SECTORS
 from sim.scenario.paths import assign_path
 from sim.scenario.schema import Scenario
@@ -40,7 +42,7 @@ class Streams:
     entrants: np.random.Generator
 
 
-class BRIModel(RouteNetwork, mesa.Model):
+class BRIModel(RouteNetwork, Unification, mesa.Model):
     """Interprovincial competition for Belt-and-Road platforms and financing."""
 
     def __init__(self, scenario: Scenario, *, rng: int | np.random.Generator | None = None):
@@ -226,6 +228,7 @@ class BRIModel(RouteNetwork, mesa.Model):
         for city in self.cities:
             city.adapt_policy(leader)
             city.consider_openings(presence, len(self.cities))
+        self.unify_cities()
         for pl in self.platforms:
             if (pl.designated or pl.assembly_centre) and not pl.is_open:
                 pl.open()  # the coordination body (or the nation) runs the hubs it designates
@@ -413,6 +416,7 @@ class BRIModel(RouteNetwork, mesa.Model):
         for city, objective in zip(cities, objectives.tolist(), strict=True):
             city.receive_objective(objective)
             city.review_platforms(values)
+        self.pool_unit_objectives()
 
     # --- mechanism 7: finance ------------------------------------------------------------
 

@@ -76,6 +76,27 @@ class CoordinationPolicy(Section):
     pooling: Pooling = Field(default_factory=Pooling)
 
 
+class UnificationPolicy(Section):
+    """Provincial unification: a province, or a group, runs its cities as one company.
+
+    Each unit is a province name or provinces joined by ``+`` (``"Sichuan+Chongqing"``,
+    as Chengdu and Chongqing in 2021). A unit's cities set one subsidy and train target,
+    are scored by the unit's total, and keep only its busiest platforms on each corridor
+    as hubs: the others stop being targeted or subsidised and cannot open anew.
+    """
+
+    units: list[str] = P(
+        [], "province names", "Unified units: a province, or provinces joined by '+'."
+    )
+    hubs: int = P(
+        1,
+        "platforms per corridor",
+        "Platforms per corridor a unified unit keeps as hubs (its busiest by smoothed cargo).",
+        ge=1,
+        le=100,
+    )
+
+
 class FinancePolicy(Section):
     """Financing rules for going abroad (Section 4.1)."""
 
@@ -162,6 +183,7 @@ class Policy(Section):
 
     subsidy: SubsidyPolicy = Field(default_factory=SubsidyPolicy)
     coordination: CoordinationPolicy = Field(default_factory=CoordinationPolicy)
+    unification: UnificationPolicy = Field(default_factory=UnificationPolicy)
     finance: FinancePolicy = Field(default_factory=FinancePolicy)
     trade: TradePolicy = Field(default_factory=TradePolicy)
     innovation: InnovationPolicy = Field(default_factory=InnovationPolicy)

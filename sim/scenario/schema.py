@@ -112,6 +112,10 @@ def check_names(s: Scenario, data: Any) -> list[str]:
         ("policy.innovation.sharing_group", pol.innovation.sharing_group),
         ("policy.innovation.talent_provinces", pol.innovation.talent_provinces),
         ("policy.hinterland.provinces", pol.hinterland.provinces),
+        (
+            "policy.unification.units",
+            [n.strip() for unit in pol.unification.units for n in unit.split("+")],
+        ),
     ]:
         check(path, names, provinces, in_run, "province", "run.provinces")
     check(

@@ -44,7 +44,9 @@ from sim.scenario.schema import Scenario
 
 @functools.cache
 def _platform_places() -> tuple[dict[str, str], dict[str, str]]:
-    table = data.load_platforms()
+    """City and crossing of every platform id of either platform layer."""
+    table = pd.concat([data.load_platforms(), data.load_city_platforms()])
+    table = table.drop_duplicates("platform")
     return dict(zip(table["platform"], table["city"], strict=True)), dict(
         zip(table["platform"], table["crossing"], strict=True)
     )

@@ -184,7 +184,7 @@ def _patterns() -> list[Pattern]:
                 record(FACTS, "chinese_cities_operating", year),
                 f"{FACTS}: chinese_cities_operating ({year})",
                 kind=STRUCTURAL,
-                note="at most 29 hub cities (one per province)",
+                note="at most 29 hub cities (one per province) unless run.platform_layer = cities",
             )
         )
     for year in CITY_YEARS[:-1]:

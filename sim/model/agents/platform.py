@@ -30,6 +30,7 @@ class Platform(mesa.Agent):
         owner.platforms.append(self)
         self.is_open = False
         self.closed_for_good = False
+        self.unit_wound_down = False  # a unified unit keeps it open but not as a hub
         self.capacity = 0.0
         self.pending: list[tuple[int, float]] = []  # (arrival step, capacity)
         self.low_use = 0
@@ -93,12 +94,13 @@ class Platform(mesa.Agent):
         return coord.designated_hubs.enabled and self.owner.member and not self.designated
 
     def set_policy(self) -> None:
-        """Take the owner's subsidy and train target, unless coordination winds it down.
+        """Take the owner's subsidy and train target, unless it is wound down.
 
-        The target is the trains the smoothed cargo fills, marked up by the owner's
-        markup, within terminal capacity.
+        Coordination winds down non-designated member platforms; a unified unit runs only
+        its hubs to targets (:meth:`BRIModel.unify_cities`). The target is the trains the
+        smoothed cargo fills, marked up by the owner's markup, within terminal capacity.
         """
-        if self.member_wound_down:
+        if self.member_wound_down or self.unit_wound_down:
             self.subsidy_rate, self.target = 0.0, 0.0
         elif self.corridor in self.model.closed_corridors or self.unfunded > 0:
             # a closed route runs no trains; a platform whose support was capped last

@@ -97,6 +97,7 @@ class ReferenceModel(BRIModel):
         for city in self.cities:
             city.evaluate(national)
             city.review_platforms(values)
+        self.pool_unit_objectives()
 
     # --- mechanism 7 ------------------------------------------------------------------
 

@@ -1,0 +1,167 @@
+"""Origin cities as platforms: the city layer, cities' own race, and the service frequency.
+
+The city layer (``run.platform_layer = "cities"``) builds a platform for every origin
+city of ``sim/data/cities.csv`` and corridor it may use; each city decides for its own
+platforms (:class:`~sim.model.agents.City`). Shippers value frequency: the expected wait
+for the next departure is half the headway (:func:`~sim.model.mechanisms.frequency_wait_days`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import small_scenario
+from scipy import stats
+
+from sim import data
+from sim.experiments.experiment import run
+from sim.model.agents import City, Platform
+from sim.model.model import BRIModel
+from sim.scenario.fields import SECTORS
+
+ALL_PROVINCES = data.load_provinces()["province"].tolist()
+
+
+def city_model(**freight) -> BRIModel:
+    scenario = small_scenario(
+        {
+            "run": {"provinces": ALL_PROVINCES, "platform_layer": "cities", "enterprises": 300},
+            "freight": freight,
+        }
+    )
+    return BRIModel(scenario, rng=5)
+
+
+def test_every_origin_city_is_an_agent_that_owns_its_platforms():
+    model = city_model()
+    cities = data.load_cities()
+    table = data.load_city_platforms()
+    assert len(model.agents_by_type[City]) == len(cities) >= 60
+    assert len(model.agents_by_type[Platform]) == len(table)
+    shandong = [c for c in model.cities if c.province.name == "Shandong"]
+    assert len(shandong) >= 9  # the nine that ran trains before the 2018 unification, at least
+    for pl in model.platforms:
+        assert pl in pl.owner.platforms and pl.province is pl.owner.province
+        assert pl.city == pl.owner.name
+    # a province adds up its cities' race
+    pr = shandong[0].province
+    for v, c in enumerate(shandong):
+        c.credited_volume = float(v)
+    assert pr.credited_volume == sum(range(len(shandong)))
+    assert pr.platforms == [pl for c in shandong for pl in c.platforms]
+
+
+def test_cities_of_one_province_compete_with_each_other():
+    model = city_model()
+    for _ in range(6):
+        model.step()
+    jinan, qingdao = (next(c for c in model.cities if c.name == n) for n in ("Jinan", "Qingdao"))
+    # each keeps its own levers and score
+    assert jinan.province is qingdao.province
+    assert jinan.objective is not None and qingdao.objective is not None
+    levers = {(round(c.subsidy, 12), round(c.markup, 12)) for c in model.cities}
+    assert len(levers) > 1
+
+
+def test_the_wait_for_a_departure_is_half_the_headway_valued_at_the_value_of_time():
+    # 13 trains a quarter: a departure every 91.25 / 13 = 7.02 days, wait 3.51 days
+    without = city_model(wait_weight=0.0)
+    with_wait = city_model(wait_weight=2.0)
+    for m in (without, with_wait):
+        for pl in m.platforms:
+            pl.trains = 13.0
+    cells = np.arange(len(SECTORS))  # the first province and partner, every sector
+    options = with_wait.usable_options()
+    a, avail = without.generalized_cost(cells, options)
+    b, _ = with_wait.generalized_cost(cells, options)
+    rail = avail[:, :-1]
+    expected = 2.0 * with_wait.vot[:, None] * (91.25 / 26.0)
+    diff = (b - a)[:, :-1]
+    assert rail.any()
+    np.testing.assert_allclose(diff[rail], np.broadcast_to(expected, diff.shape)[rail])
+    np.testing.assert_array_equal(b[:, -1], a[:, -1])  # the sea has no such wait
+
+
+def test_a_platform_that_has_not_run_yet_is_judged_by_its_timetable():
+    model = city_model(wait_weight=1.0)
+    pl = model.platforms[0]
+    pl.trains, pl.target = 0.0, 26.0
+    assert pl.expected_wait() == pytest.approx(91.25 / 52.0)
+    pl.trains = 91.25  # daily
+    assert pl.expected_wait() == pytest.approx(0.5)
+    np.testing.assert_allclose(model.wait_days()[0], 0.5)
+
+
+# --- provincial unification ------------------------------------------------------------
+
+
+def test_a_unified_province_sets_one_policy_and_keeps_one_hub_per_corridor():
+    model = city_model()
+    model.p.policy.unification.units = ["Shandong"]
+    shandong = [c for c in model.cities if c.province.name == "Shandong"]
+    for pl in (pl for c in shandong for pl in c.platforms):
+        pl.open()
+    for i, c in enumerate(shandong):
+        c.subsidy, c.credited_volume = 0.1 + 0.01 * i, float(i)  # the last one leads
+    model.set_province_policies()
+    lead = shandong[-1]
+    assert {(c.subsidy, c.markup) for c in shandong} == {(lead.subsidy, lead.markup)}
+    for corridor in {pl.corridor for c in shandong for pl in c.platforms}:
+        running = [pl for c in shandong for pl in c.platforms if pl.corridor == corridor]
+        hubs = [pl for pl in running if not pl.unit_wound_down]
+        assert len(hubs) == 1, corridor
+        assert all(pl.target == 0.0 and pl.subsidy_rate == 0.0 for pl in running if pl not in hubs)
+    others = [pl for c in model.cities if c.province.name != "Shandong" for pl in c.platforms]
+    assert not any(pl.unit_wound_down for pl in others)
+
+
+def test_a_unified_unit_is_scored_by_its_total():
+    model = city_model()
+    model.p.policy.unification.units = ["Sichuan+Chongqing"]
+    model.step()
+    pair = [c for c in model.cities if c.province.name in ("Sichuan", "Chongqing")]
+    assert len(pair) >= 2 and len({c.objective for c in pair}) == 1
+
+
+UNIFICATION_SEEDS = range(7100, 7110)  # used by no calibration
+
+
+def shandong_after(units: list[str], seed: int) -> tuple[float, float, float]:
+    """Shandong's open platforms, load factor and its top two platforms' share, steps 17-24."""
+    scenario = small_scenario(
+        {
+            "run": {
+                "provinces": ALL_PROVINCES,
+                "platform_layer": "cities",
+                "enterprises": 400,
+                "steps": 24,
+            },
+            "policy": {"unification": {"units": units}},
+        }
+    )
+    pl = run(scenario, seed=seed).platforms
+    late = pl[(pl["step"] > 16) & (pl["province"] == "Shandong")]
+    running = late.groupby("step")["open"].sum().mean()
+    slots = float((late["trains"] * scenario.freight.train_slots).sum())
+    load = late["volume"].sum() / max(slots, 1e-9)
+    volume = late.groupby("platform")["volume"].sum().sort_values(ascending=False)
+    top = volume.iloc[:2].sum() / max(float(volume.sum()), 1e-9)
+    return running, load, top
+
+
+@pytest.mark.slow
+def test_unification_consolidates_a_province_s_platforms():
+    # paired seeds (common random numbers): the 95% t-interval of each paired difference
+    # must exclude zero in the expected direction (fewer platforms, fuller trains, the top
+    # hubs gaining share); the signs are the expectation, no number is tuned
+    pairs = np.array(
+        [
+            np.subtract(shandong_after(["Shandong"], s), shandong_after([], s))
+            for s in UNIFICATION_SEEDS
+        ]
+    )
+    mean = pairs.mean(axis=0)
+    half = stats.t.ppf(0.975, len(pairs) - 1) * pairs.std(axis=0, ddof=1) / np.sqrt(len(pairs))
+    fewer = mean[0] + half[0] < 0
+    fuller, concentrated = mean[1:] - half[1:] > 0
+    assert (fewer, fuller, concentrated) == (True, True, True), (mean, half)
