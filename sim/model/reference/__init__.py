@@ -8,8 +8,8 @@ loan, and exits when its cash runs out. The lender then rations its capacity ove
 applicants in priority order, and entrants take the exited slots in slot order.
 Platforms quote their price, run their trains and book their accounts one by one
 (:meth:`~sim.model.agents.Platform.posted_cost`, :meth:`~sim.model.agents.Platform.run_trains`)
-from volumes the enterprises' shipments add up to; each province adds up the output and
-fiscal cost credited to it, scores itself (:meth:`~sim.model.agents.Province.evaluate`) and
+from volumes the enterprises' shipments add up to; each city adds up the output and
+fiscal cost credited to it, scores itself (:meth:`~sim.model.agents.City.evaluate`) and
 reviews its platforms by their value to it
 (:meth:`~sim.model.agents.Platform.value_to_owner`). These are scalar calls of the same
 pure functions the fast model calls over arrays, so the comparison checks that the bulk
