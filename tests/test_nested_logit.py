@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from test_invariants import cost_matrices
 
 from sim.model import mechanisms as mech
 
@@ -166,23 +167,16 @@ def test_nest_of_wrong_length_is_refused():
 
 # --- properties over random costs (hypothesis) -----------------------------------------------
 
-finite_cost = st.floats(min_value=0.0, max_value=1e5, allow_nan=False, allow_infinity=False)
-
 
 @st.composite
 def nested_cases(draw):
     """Cost matrices with some unavailable entries (one finite per row), nests, lambdas."""
-    rows = draw(st.integers(1, 6))
-    cols = draw(st.integers(1, 6))
-    cost = draw(hnp.arrays(float, (rows, cols), elements=finite_cost))
-    hidden = draw(hnp.arrays(bool, (rows, cols)))
-    keep = draw(hnp.arrays(np.int64, rows, elements=st.integers(0, cols - 1)))
-    hidden[np.arange(rows), keep] = False
-    nest = draw(hnp.arrays(np.int64, cols, elements=st.integers(0, 2)))
+    cost = draw(cost_matrices())
+    nest = draw(hnp.arrays(np.int64, cost.shape[1], elements=st.integers(0, 2)))
     n_nests = int(nest.max()) + 1
     lam = draw(hnp.arrays(float, n_nests, elements=st.floats(0.01, 1.0)))
     scale = draw(st.floats(1.0, 1e4))
-    return np.where(hidden, np.inf, cost), nest, lam, scale
+    return cost, nest, lam, scale
 
 
 @settings(max_examples=150, deadline=None)

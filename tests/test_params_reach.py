@@ -128,12 +128,19 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "assembly": {
         "policy": {"assembly_centres": {"enabled": True, "hubs": ["Chengdu-west", "Wuhan-west"]}}
     },
+    # Chengdu and Chongqing unified on the city layer, both running west platforms: how
+    # many hubs the unit keeps per corridor decides which of them keep their targets
+    "unified": {
+        "run": {"platform_layer": "cities"},
+        "policy": {"unification": {"units": ["Sichuan+Chongqing"]}},
+    },
     # small terminals and a low close threshold, so busy platforms run beyond capacity
     "congested": {"freight": {"initial_capacity": 15.0, "close_below": 1.0}},
 }
 # First matching prefix wins: most specific first.
 CONTEXT_OF = [
     ("policy.coordination.designated_hubs.wind_down", "wind_down"),
+    ("policy.unification.hubs", "unified"),
     ("policy.finance.overseas_collateral", "overseas"),
     ("innovation.talent_effect", "innovation"),
     ("strategy.close_after", "closing"),
@@ -173,6 +180,7 @@ PERTURB: dict[str, Any] = {
     "policy.coordination.members": MEMBERS[:3],
     "policy.coordination.designated_hubs.hubs": HUBS[:2],
     "policy.assembly_centres.hubs": ["Xi'an-west"],
+    "policy.unification.units": ["Sichuan+Chongqing"],
     "policy.trade.partners": ["India", "Pakistan", "Turkey"],
     "policy.innovation.sharing_group": ["Sichuan", "Henan", "Xinjiang"],
     "policy.innovation.talent_provinces": ["Chongqing", "Henan"],

@@ -423,7 +423,9 @@ def city_platforms(cities: pd.DataFrame) -> pd.DataFrame:
     geography assumption of platforms.csv) and on every corridor the sources say it used
     (cities.csv ``corridors``). A city whose first train ran before 2015 starts open on
     the first corridor its sources name (the state at the start of the history scenario,
-    2015Q1); every other opening is the model's. The assembly centres of 2020 are their
+    2015Q1), and so do the five early leaders of 2018 on the west corridor (as in
+    platforms.csv; Chengdu's and Xi'an's first years are not in the sources); every other
+    opening is the model's. The assembly centres of 2020 are their
     cities' west platforms, as in platforms.csv.
     """
     rows = []
@@ -445,6 +447,10 @@ def city_platforms(cities: pd.DataFrame) -> pd.DataFrame:
             if is_open:
                 year = int(c.first_train_year)
                 notes.append(f"initially_open: cities.csv first_train_year {year}")
+            elif c.city in TOP5_HUBS and corridor == "west":
+                is_open = True  # first year not found; an early leader all the same
+                notes.append("initially_open derived from cr_express_facts.csv "
+                             "top5_hub_share_of_trains (2018): an early leader")  # fmt: skip
             is_centre = c.city in ASSEMBLY_CENTRES and corridor == "west"
             if is_centre:
                 notes.append("assembly_centre_2020: cr_express_facts.csv "
