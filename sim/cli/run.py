@@ -120,7 +120,7 @@ def run(
 
     def write_tables(result: Replications, directory: Path) -> None:
         tables = {name: getattr(result, name) for name in store.TABLES}
-        store.write_tables(directory, tables, csv=csv)
+        store.write_tables(directory, tables, csv=csv, metadata={"scenario": resolved.name})
         store.write_scenario(directory, resolved)
 
     try:

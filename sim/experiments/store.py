@@ -9,6 +9,9 @@ incomplete one. A sweep writes its
 manifest first and streams finished runs as numbered part files
 (``part-NNNNNN.parquet``), each carrying its sweep's fingerprint in its Parquet metadata;
 a run is done if and only if its row is in a part file.
+
+Over 400 lines: every file of an output directory is written and read here, so that the
+formats (tables with their column metadata, manifests, part files) stay in one place.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import pandas as pd
 import tomli_w
 
 import sim
+from sim.outcomes import table_columns
 from sim.scenario.loading import dump_scenario
 from sim.scenario.schema import Scenario
 
@@ -106,12 +110,53 @@ def write_csv(path: Path, df: pd.DataFrame) -> Path:
     return write_file(path, lambda p: df.to_csv(p, index=False))
 
 
-def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, csv: bool) -> list[Path]:
-    """Write each table as ``<name>.parquet`` (and ``<name>.csv`` if ``csv``)."""
+def arrow_table(name: str, df: pd.DataFrame, metadata: dict[str, str] | None = None) -> pa.Table:
+    """``df`` as pandas writes it to Parquet, with units and meanings in its schema.
+
+    Each documented column (:func:`sim.outcomes.table_columns`) carries field metadata
+    ``unit`` and ``description``; the table carries ``sim.table``, ``sim.version`` and
+    the given ``metadata`` (as ``sim.<key>``) beside pandas' own. The values are those of
+    ``df.to_parquet(index=False)``, so reading the file back gives ``df`` exactly.
+    """
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    columns = table_columns(name)
+    fields = [
+        f.with_metadata(
+            {b"unit": columns[f.name][0].encode(), b"description": columns[f.name][1].encode()}
+        )
+        if f.name in columns
+        else f
+        for f in table.schema
+    ]
+    ours = {"table": name, "version": sim.__version__, **(metadata or {})}
+    meta = {
+        **(table.schema.metadata or {}),
+        **{f"sim.{k}".encode(): v.encode() for k, v in ours.items()},
+    }
+    return table.cast(pa.schema(fields, metadata=meta))
+
+
+def write_tables(
+    out_dir: Path,
+    tables: dict[str, pd.DataFrame],
+    *,
+    csv: bool,
+    metadata: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write each table as ``<name>.parquet`` (and ``<name>.csv`` if ``csv``).
+
+    The Parquet files carry each column's unit and description, and ``metadata`` (e.g.
+    the scenario's name) with the package version: :func:`arrow_table`.
+    """
+    import pyarrow.parquet as pq
+
     paths = []
     for name, df in tables.items():
+        table = arrow_table(name, df, metadata)
         parquet = out_dir / f"{name}.parquet"
-        paths.append(write_file(parquet, lambda p, df=df: df.to_parquet(p, index=False)))
+        paths.append(write_file(parquet, lambda p, table=table: pq.write_table(table, p)))
         if csv:
             paths.append(
                 write_file(out_dir / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
