@@ -1,7 +1,12 @@
-"""What output directories record about themselves: Parquet column metadata."""
+"""What output directories record about themselves: Parquet column metadata, the manifest."""
 
 from __future__ import annotations
 
+import json
+import platform
+import re
+import tomllib
+from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
@@ -67,3 +72,43 @@ def test_reading_back_gives_the_frame_pandas_alone_would(written, name, tmp_path
     pd.testing.assert_frame_equal(ours, tables[name], check_exact=True)
     pd.testing.assert_frame_equal(ours, pd.read_parquet(plain), check_exact=True)
     assert pq.read_table(out / f"{name}.parquet").equals(pq.read_table(plain))
+
+
+def _declared() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [re.match(r"[A-Za-z0-9._-]+", d).group() for d in project["dependencies"]]
+
+
+def test_the_manifest_lists_every_declared_dependency_with_python_and_platform():
+    scenario = load_scenario(BASELINE)
+    manifest = store.build_manifest(
+        scenario,
+        scenario_path=BASELINE,
+        overrides=[],
+        base_seed=1,
+        seeds=[2],
+        workers=1,
+        started="",
+        ended="",
+        wall_seconds=0.0,
+        command=["sim"],
+    )
+    manifest = json.loads(json.dumps(manifest))  # as written to manifest.json
+    declared = _declared()
+    assert {"SALib", "scipy", "mesa", "tomli-w"} <= set(declared)
+    assert list(manifest["packages"]) == declared
+    for name in declared:
+        assert manifest["packages"][name] == version(name)
+    assert manifest["python"] == platform.python_version()
+    assert manifest["platform"] == platform.platform()
+
+
+def test_dependencies_fall_back_to_the_declared_list(monkeypatch):
+    assert store.dependencies() == tuple(_declared())
+    assert tuple(_declared()) == store.PACKAGES  # the fallback is kept in step with pyproject
+
+    def missing(name):
+        raise store.PackageNotFoundError(name)
+
+    monkeypatch.setattr(store, "requires", missing)
+    assert store.dependencies() == store.PACKAGES

@@ -20,13 +20,14 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,21 @@ SUMMARY = "summary.csv"
 SCENARIO = "scenario.toml"
 MANIFEST = "manifest.json"
 CHARTS = "charts"
-PACKAGES = ("mesa", "numpy", "pandas", "pydantic", "pyarrow", "matplotlib", "typer")
+# The runtime dependencies of pyproject.toml, for a source tree that is not installed
+# (an installed sim's own metadata is read first: dependencies()).
+PACKAGES = (
+    "mesa",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "typer",
+    "rich",
+    "pydantic",
+    "pyarrow",
+    "tomli-w",
+    "SALib",
+    "scipy",
+)
 LOCK = ".lock"
 PART_GLOB = "part-*.parquet"
 # What a directory without a manifest is not, by the manifest's kind.
@@ -329,10 +344,30 @@ def lock(out_dir: Path, *, holder: str = "sweep") -> Iterator[None]:
 # --- what a manifest records -------------------------------------------------------------
 
 
-def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
-    """Installed versions of the packages that shape results and outputs."""
+def dependencies() -> tuple[str, ...]:
+    """The distribution names of sim's runtime dependencies, as pyproject.toml declares them.
+
+    Read from the installed ``sim`` distribution's metadata (its requirements without an
+    extra's marker); :data:`PACKAGES` if sim runs from a source tree it was not installed from.
+    """
+    try:
+        declared = requires("sim") or []
+    except PackageNotFoundError:
+        return PACKAGES
+    names = []
+    for req in declared:
+        if "extra" in req.partition(";")[2]:  # an optional dependency (dask, test)
+            continue
+        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", req)
+        if match:
+            names.append(match.group())
+    return tuple(dict.fromkeys(names)) or PACKAGES
+
+
+def package_versions(names: Sequence[str] | None = None) -> dict[str, str]:
+    """Installed versions of ``names`` (default: every runtime dependency of sim)."""
     out = {}
-    for name in names:
+    for name in dependencies() if names is None else names:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
