@@ -2,7 +2,9 @@
 
 ``OUTCOMES`` is the single documented list of scalar outcomes (name -> group, unit,
 description), ``KEY_OUTCOMES`` those the command line shows first, and
-``PROVINCE_COLUMNS`` and ``PLATFORM_COLUMNS`` the per-province and per-platform tables.
+``PROVINCE_COLUMNS`` and ``PLATFORM_COLUMNS`` the per-province and per-platform tables
+(:func:`table_columns` adds the identifying columns, ``ID_COLUMNS``: what Parquet files
+carry as column metadata).
 The model records them (:func:`sim.model.collect.collect_step`); scenarios, tables,
 charts and the ODD document read their names and units from here.
 """
@@ -151,3 +153,35 @@ PLATFORM_COLUMNS = {
     "unit_cost": ("USD per FEU", "Quoted cost per container before subsidy."),
     "subsidy": ("USD mn per quarter", "Subsidy received."),
 }
+
+# Columns that identify a row, in every table that has them (units and meanings as above).
+ID_COLUMNS = {
+    "scenario": ("", "Scenario label (sim compare: one stacked table)."),
+    "replication": ("", "Replication number, from 0."),
+    "seed": (
+        "",
+        "Child seed of the replication: sim.experiments.experiment.run(scenario, seed=SEED)"
+        " reproduces it.",
+    ),
+    "step": ("quarter", "Step of the run (one step is a quarter), from 1."),
+    "province": ("", "Province name (sim/data/provinces.csv)."),
+    "platform": ("", "Platform id (sim/data/platforms.csv)."),
+    "corridor": ("", "Corridor the platform serves."),
+    "member": ("", "Whether the province is a member of the coordination body."),
+    "open": ("", "Whether the platform is running."),
+    "designated": ("", "Whether the platform is a designated hub."),
+}
+
+
+def table_columns(table: str) -> dict[str, tuple[str, str]]:
+    """Unit and meaning of every documented column of an output table, by column name.
+
+    ``table`` is ``outcomes``, ``provinces`` or ``platforms``; another name gets the
+    identifying columns only.
+    """
+    own = {
+        "outcomes": {name: (o.unit, o.description) for name, o in OUTCOMES.items()},
+        "provinces": PROVINCE_COLUMNS,
+        "platforms": PLATFORM_COLUMNS,
+    }.get(table, {})
+    return {**ID_COLUMNS, **own}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +15,12 @@ from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
 from sim.analysis.summary import interval, over_time, summary_table
-from sim.cli.app import app
+from sim.cli.app import COMMANDS, app
 from sim.experiments.experiment import run
 from sim.outcomes import KEY_OUTCOMES, OUTCOMES
 from sim.plots.model import MODEL_CHARTS
 from sim.plots.over_time import plot_over_time
+from sim.scenario.json_schema import scenario_json_schema
 from sim.scenario.loading import load_scenario, validate
 from sim.scenario.params import parameter_table
 from sim.scenario.paths import get_path
@@ -57,6 +59,19 @@ def test_version():
     result = invoke("--version")
     assert result.exit_code == 0
     assert result.output.startswith("sim ")
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_shows_flags_as_bare_switches(command):
+    args = [command, "--help"] if command else ["--help"]
+    result = runner.invoke(app, args, terminal_width=200, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.output and "BOOLEAN" not in result.output.upper()
+    assert re.search(r"--help +Show this message", result.output)
+    if command == "run":  # flags stand bare; options that take a value keep their type
+        assert re.search(r"--force +Replace --out", result.output)
+        assert re.search(r"--charts +--no-charts +Draw the charts", result.output)
+        assert re.search(r"--replications +-r +<int range>", result.output)
 
 
 def test_run_writes_every_file(good_run):
@@ -269,7 +284,7 @@ def test_params_json_schema_parses():
     result = invoke("params", "--format", "json-schema")
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
-    assert schema == Scenario.model_json_schema()
+    assert schema == scenario_json_schema()
     assert invoke("params", "--format", "yaml").exit_code == 2
 
 

@@ -10,12 +10,42 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 import sim
 from sim.cli import calibrate, compare, run, sweep
 
+
+def plain_flags(params: list) -> list:
+    """Mark on/off options (``--force``, ``--charts/--no-charts``, ``--help``) as taking no value.
+
+    Typer's rich help lists every option's type beside it, flags included, so that
+    ``--force`` reads as ``--force <bool>`` as if it took a value; an empty metavar shows
+    a flag as the bare switch it is. Options that take a value keep their type.
+    """
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    """A command whose help shows flags as bare switches (:func:`plain_flags`)."""
+
+    def get_params(self, ctx):  # noqa: D102 (the parent's)
+        return plain_flags(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The ``sim`` group, whose help shows flags as bare switches (:func:`plain_flags`)."""
+
+    def get_params(self, ctx):  # noqa: D102 (the parent's)
+        return plain_flags(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="sim",
+    cls=Group,
     help="Agent-based simulation of provinces competing for Belt-and-Road platforms.",
     no_args_is_help=True,
     add_completion=False,
@@ -40,12 +70,16 @@ def main(
     """Agent-based simulation of provinces competing for Belt-and-Road platforms."""
 
 
-app.command("run")(run.run)
-app.command("compare")(compare.compare)
-app.command("sweep")(sweep.sweep)
-app.command("sweep-report")(sweep.sweep_report)
-app.command("validate")(run.validate)
-app.command("params")(run.params)
-app.command("plot")(run.plot)
-app.command("calibrate")(calibrate.calibrate)
-app.command("report")(calibrate.report)
+COMMANDS = {
+    "run": run.run,
+    "compare": compare.compare,
+    "sweep": sweep.sweep,
+    "sweep-report": sweep.sweep_report,
+    "validate": run.validate,
+    "params": run.params,
+    "plot": run.plot,
+    "calibrate": calibrate.calibrate,
+    "report": calibrate.report,
+}
+for _name, _function in COMMANDS.items():
+    app.command(_name, cls=Command)(_function)

@@ -210,7 +210,8 @@ def report(
     text = f"scenario {resolved.name} · {replications} replications · base seed {seed}"
 
     def write(out: Path) -> None:
-        store.write_tables(out, {n: getattr(result, n) for n in store.TABLES}, csv=False)
+        tables = {n: getattr(result, n) for n in store.TABLES}
+        store.write_tables(out, tables, csv=False, metadata={"scenario": resolved.name})
         store.write_file(out / FIT_CSV, lambda p: table.to_csv(p, index=False))
         store.write_file(out / PATTERNS, lambda p: simulated.to_csv(p))
         md = f"{markdown_fit_table(table)}\n\n{summary_line(table)}; {text}.\n"

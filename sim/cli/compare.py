@@ -221,7 +221,8 @@ def compare(
     over = window_text(window, scenarios)
 
     def write(directory: Path) -> None:
-        store.write_tables(directory, {"outcomes": stacked}, csv=False)
+        names = {"scenario": ", ".join(labels)}
+        store.write_tables(directory, {"outcomes": stacked}, csv=False, metadata=names)
         store.write_csv(directory / COMPARISON, comparison)
         store.write_summary(directory, summary)
         write_scenarios(directory / SCENARIOS, labels, scenarios)

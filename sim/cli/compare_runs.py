@@ -145,7 +145,8 @@ def keep_incomplete_compare(
     def write(directory: Path) -> None:
         if stopped.tables:
             outcomes = {"outcomes": stack(stopped.tables, list(stopped.tables))}
-            store.write_tables(directory, outcomes, csv=False)
+            names = {"scenario": ", ".join(stopped.tables)}
+            store.write_tables(directory, outcomes, csv=False, metadata=names)
         write_scenarios(directory / SCENARIOS, labels, scenarios)
 
     keep_incomplete(stage, stop, write, manifest, what=f"scenario {stopped.label}: ")

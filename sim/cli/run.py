@@ -120,7 +120,7 @@ def run(
 
     def write_tables(result: Replications, directory: Path) -> None:
         tables = {name: getattr(result, name) for name in store.TABLES}
-        store.write_tables(directory, tables, csv=csv)
+        store.write_tables(directory, tables, csv=csv, metadata={"scenario": resolved.name})
         store.write_scenario(directory, resolved)
 
     try:
@@ -204,14 +204,21 @@ def validate(
 
 def params(
     format_: Annotated[
-        ParamsFormat, typer.Option("--format", "-f", help="Output format.")
+        ParamsFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format; json-schema is the schema of a scenario file, for editors.",
+        ),
     ] = ParamsFormat.table,
 ) -> None:
     """List every scenario parameter: path, type, default, unit, range, source, description."""
     from sim.scenario.params import format_value, markdown_table, parameter_table
 
     if format_ is ParamsFormat.json_schema:
-        typer.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
+        from sim.scenario.json_schema import scenario_json_schema
+
+        typer.echo(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
         return
     rows = parameter_table()
     rows["default"] = [

@@ -9,6 +9,9 @@ incomplete one. A sweep writes its
 manifest first and streams finished runs as numbered part files
 (``part-NNNNNN.parquet``), each carrying its sweep's fingerprint in its Parquet metadata;
 a run is done if and only if its row is in a part file.
+
+Over 400 lines: every file of an output directory is written and read here, so that the
+formats (tables with their column metadata, manifests, part files) stay in one place.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +35,7 @@ import pandas as pd
 import tomli_w
 
 import sim
+from sim.outcomes import table_columns
 from sim.scenario.loading import dump_scenario
 from sim.scenario.schema import Scenario
 
@@ -42,7 +47,21 @@ SUMMARY = "summary.csv"
 SCENARIO = "scenario.toml"
 MANIFEST = "manifest.json"
 CHARTS = "charts"
-PACKAGES = ("mesa", "numpy", "pandas", "pydantic", "pyarrow", "matplotlib", "typer")
+# The runtime dependencies of pyproject.toml, for a source tree that is not installed
+# (an installed sim's own metadata is read first: dependencies()).
+PACKAGES = (
+    "mesa",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "typer",
+    "rich",
+    "pydantic",
+    "pyarrow",
+    "tomli-w",
+    "SALib",
+    "scipy",
+)
 LOCK = ".lock"
 PART_GLOB = "part-*.parquet"
 # What a directory without a manifest is not, by the manifest's kind.
@@ -106,12 +125,53 @@ def write_csv(path: Path, df: pd.DataFrame) -> Path:
     return write_file(path, lambda p: df.to_csv(p, index=False))
 
 
-def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, csv: bool) -> list[Path]:
-    """Write each table as ``<name>.parquet`` (and ``<name>.csv`` if ``csv``)."""
+def arrow_table(name: str, df: pd.DataFrame, metadata: dict[str, str] | None = None) -> pa.Table:
+    """``df`` as pandas writes it to Parquet, with units and meanings in its schema.
+
+    Each documented column (:func:`sim.outcomes.table_columns`) carries field metadata
+    ``unit`` and ``description``; the table carries ``sim.table``, ``sim.version`` and
+    the given ``metadata`` (as ``sim.<key>``) beside pandas' own. The values are those of
+    ``df.to_parquet(index=False)``, so reading the file back gives ``df`` exactly.
+    """
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    columns = table_columns(name)
+    fields = [
+        f.with_metadata(
+            {b"unit": columns[f.name][0].encode(), b"description": columns[f.name][1].encode()}
+        )
+        if f.name in columns
+        else f
+        for f in table.schema
+    ]
+    ours = {"table": name, "version": sim.__version__, **(metadata or {})}
+    meta = {
+        **(table.schema.metadata or {}),
+        **{f"sim.{k}".encode(): v.encode() for k, v in ours.items()},
+    }
+    return table.cast(pa.schema(fields, metadata=meta))
+
+
+def write_tables(
+    out_dir: Path,
+    tables: dict[str, pd.DataFrame],
+    *,
+    csv: bool,
+    metadata: dict[str, str] | None = None,
+) -> list[Path]:
+    """Write each table as ``<name>.parquet`` (and ``<name>.csv`` if ``csv``).
+
+    The Parquet files carry each column's unit and description, and ``metadata`` (e.g.
+    the scenario's name) with the package version: :func:`arrow_table`.
+    """
+    import pyarrow.parquet as pq
+
     paths = []
     for name, df in tables.items():
+        table = arrow_table(name, df, metadata)
         parquet = out_dir / f"{name}.parquet"
-        paths.append(write_file(parquet, lambda p, df=df: df.to_parquet(p, index=False)))
+        paths.append(write_file(parquet, lambda p, table=table: pq.write_table(table, p)))
         if csv:
             paths.append(
                 write_file(out_dir / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
@@ -284,10 +344,30 @@ def lock(out_dir: Path, *, holder: str = "sweep") -> Iterator[None]:
 # --- what a manifest records -------------------------------------------------------------
 
 
-def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
-    """Installed versions of the packages that shape results and outputs."""
+def dependencies() -> tuple[str, ...]:
+    """The distribution names of sim's runtime dependencies, as pyproject.toml declares them.
+
+    Read from the installed ``sim`` distribution's metadata (its requirements without an
+    extra's marker); :data:`PACKAGES` if sim runs from a source tree it was not installed from.
+    """
+    try:
+        declared = requires("sim") or []
+    except PackageNotFoundError:
+        return PACKAGES
+    names = []
+    for req in declared:
+        if "extra" in req.partition(";")[2]:  # an optional dependency (dask, test)
+            continue
+        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", req)
+        if match:
+            names.append(match.group())
+    return tuple(dict.fromkeys(names)) or PACKAGES
+
+
+def package_versions(names: Sequence[str] | None = None) -> dict[str, str]:
+    """Installed versions of ``names`` (default: every runtime dependency of sim)."""
     out = {}
-    for name in names:
+    for name in dependencies() if names is None else names:
         try:
             out[name] = version(name)
         except PackageNotFoundError:

@@ -13,6 +13,7 @@ modules, each importing only those above it:
 - :mod:`~sim.scenario.schema`: ``Scenario``, the whole scenario and its cross-checks.
 - :mod:`~sim.scenario.loading`: TOML, ``extends``, ``--set``, ``ScenarioError``, validation.
 - :mod:`~sim.scenario.params`: the parameter table of ``sim params`` and the ODD.
+- :mod:`~sim.scenario.json_schema`: the JSON schema of a scenario file, for editors.
 
 The package exports nothing itself: import each name from the module that defines it.
 """

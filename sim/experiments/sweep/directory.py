@@ -37,7 +37,6 @@ DESIGN = "design.parquet"
 DESIGN_CSV = "design.csv"
 RESULTS = "results"
 META_KEY = b"sim.experiments.sweep"
-VERSIONED = ("mesa", "numpy", "pandas", "pydantic", "pyarrow", "SALib", "scipy", "dask")
 
 
 def arrow_schema(plan: SweepPlan) -> pa.Schema:
@@ -120,7 +119,7 @@ def new_manifest(plan: SweepPlan, *, scenario_file: str, overrides: Sequence[str
         "code": store.code_hash(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "packages": store.package_versions(VERSIONED),
+        "packages": store.package_versions((*store.dependencies(), "dask")),
         "git": (
             store.git_info(Path(scenario_file).resolve(), Path.cwd()) if scenario_file else None
         ),
