@@ -15,7 +15,8 @@
 - **``datacollector``**, a ``mesa.DataCollector`` whose model reporters are the outcomes
   of :data:`sim.outcomes.OUTCOMES`, read from the row the model has just recorded
   (:func:`sim.model.collect.collect_step`), not computed again. ``batch_run`` returns
-  them as columns; its ``Step`` is the model's step, 1 to ``run.steps``.
+  them as columns; its ``Step`` is the model's step, 1 to ``run.steps`` (Mesa's clock,
+  ``model.time``, a float).
 
 The numbers are those of :func:`sim.experiments.experiment.run` for the same scenario and
 seed: ``BatchModel`` only adds the collector, and collecting draws no random numbers.
