@@ -4,6 +4,10 @@ Every function takes a tidy table first (one row per replication and step, one c
 per outcome, as written to ``outcomes.parquet``), options keyword-only, and returns a
 DataFrame. Intervals are Student-t intervals for the mean over replications; with one
 replication they are NaN rather than an error.
+
+The t quantile is ``scipy.special.stdtrit`` (what ``scipy.stats.t.ppf`` computes),
+imported when an interval is first computed: ``scipy.stats`` alone takes about a second
+to import, longer than a short run.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.outcomes import OUTCOMES
 
@@ -26,10 +29,12 @@ def half_width(std: np.ndarray | float, n: np.ndarray | int, level: float) -> np
     The one t-interval of the package: :func:`t_interval`, :func:`interval` and
     :func:`summarize` (and through them the comparisons and charts) all call it.
     """
+    from scipy.special import stdtrit  # the t quantile; Mesa has imported it already
+
     n = np.asarray(n, dtype=float)
     dof = np.where(n >= 2, n - 1, np.nan)
     with np.errstate(invalid="ignore"):
-        return stats.t.ppf(0.5 + level / 2, dof) * np.asarray(std) / np.sqrt(n)
+        return stdtrit(dof, 0.5 + level / 2) * np.asarray(std) / np.sqrt(n)
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:

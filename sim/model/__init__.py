@@ -12,3 +12,13 @@
 
 It reads a scenario and the data tables and knows nothing of runners, stores or charts.
 """
+
+import inspect as _inspect
+
+# Importing Mesa walks the import stack twice (``mesa.model`` names its logger and class
+# from ``inspect.stack()``). For each frame of the import system, ``inspect.getmodule``
+# scans all of ``sys.modules``, because frozen modules have no file to cache; after
+# pandas and pydantic that is 0.1-0.4 s of ``sim run``. Naming their module here (what
+# the scan would look for) makes each such frame one dictionary lookup.
+for _name in ("importlib._bootstrap", "importlib._bootstrap_external"):
+    _inspect.modulesbyfile.setdefault(f"<frozen {_name}>", _name)
