@@ -107,7 +107,8 @@ def test_empty_containers_and_loaded_share():
     assert float(mech.empty_containers(410.0, 10.0, 41)) == 0.0  # full trains
 
 
-volumes = st.floats(0.0, 1e6, allow_nan=False)
+# no subnormal volumes: a container count of 1e-311 is no cargo, and its ratios round
+volumes = st.floats(0.0, 1e6, allow_nan=False, allow_subnormal=False)
 
 
 @settings(max_examples=200, deadline=None)
