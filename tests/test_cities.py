@@ -17,6 +17,7 @@ from scipy import stats
 
 from sim import data
 from sim.experiments.experiment import run
+from sim.model import mechanisms as mech
 from sim.model.agents import City, Platform
 from sim.model.model import BRIModel
 from sim.scenario.fields import SECTORS
@@ -92,6 +93,33 @@ def test_a_platform_that_has_not_run_yet_is_judged_by_its_timetable():
     pl.trains = 91.25  # daily
     assert pl.expected_wait() == pytest.approx(0.5)
     np.testing.assert_allclose(model.wait_days()[0], 0.5)
+
+
+def test_the_chinese_leg_to_the_crossing_counts_beyond_the_corridor_s_best_placed_hub():
+    model = city_model(domestic_rail_cost=0.5, domestic_rail_days=2.0)
+    crossings = data.load_crossings().set_index("crossing")
+    f = model.p.freight
+    for corridor in ("west", "central", "east"):
+        pls = [pl for pl in model.platforms if pl.corridor == corridor]
+        km = [
+            f.route_factor
+            * float(
+                mech.haversine_km(
+                    pl.lon, pl.lat, *crossings.loc[pl.crossing, ["lon", "lat"]].astype(float)
+                )
+            )
+            for pl in pls
+        ]
+        extra = [model.extra_leg_km[pl.index] for pl in pls]
+        np.testing.assert_allclose(extra, np.array(km) - min(km))
+        assert min(extra) == 0.0
+    xian = next(pl for pl in model.platforms if pl.pid == "Xi'an-west")
+    yiwu = next(pl for pl in model.platforms if pl.pid == "Yiwu-west")
+    assert model.extra_leg_km[yiwu.index] > model.extra_leg_km[xian.index] > 0
+    # 0.5 USD per km and 2 days per 1,000 km at each sector's value of time
+    legs = model.leg_costs()
+    km = model.extra_leg_km[yiwu.index]
+    np.testing.assert_allclose(legs[:, yiwu.index], 0.5 * km + model.vot * 2.0 * km / 1e3)
 
 
 # --- provincial unification ------------------------------------------------------------

@@ -61,6 +61,8 @@ CASES = {
             "run.platform_layer=cities",
             "freight.nest_scale=0.4",
             "freight.wait_weight=1.5",
+            "freight.domestic_rail_cost=0.5",
+            "freight.domestic_rail_days=1.2",
         ],
     ),
 }

@@ -49,9 +49,37 @@ class RouteNetwork:
             lon, lat, ports["lon"].to_numpy()[None, :], ports["lat"].to_numpy()[None, :]
         )
         self.port_km = port_km.min(axis=1)
+        self.extra_leg_km = self._extra_leg_km()
         self.border_platform = np.array([pl.province.is_border for pl in self.platforms])
         self.platform_owner = np.array([pl.owner.index for pl in self.platforms])
         self.closed_corridors: dict[str, int] = {}
+
+    def _extra_leg_km(self) -> np.ndarray:
+        """Route km of each platform's Chinese leg to its crossing beyond its corridor's best.
+
+        Great-circle distance from the hub city to the border crossing it uses, times the
+        route factor, less the shortest such leg among the model's platforms on the same
+        corridor (the routes table's days and haul describe that best-placed hub).
+        """
+        crossings = data.load_crossings().set_index("crossing")
+        lon = np.array([crossings.loc[pl.crossing, "lon"] for pl in self.platforms])
+        lat = np.array([crossings.loc[pl.crossing, "lat"] for pl in self.platforms])
+        own_lon = np.array([pl.lon for pl in self.platforms])
+        own_lat = np.array([pl.lat for pl in self.platforms])
+        km = mech.haversine_km(own_lon, own_lat, lon, lat) * self.p.freight.route_factor
+        corridor = np.array([pl.corridor for pl in self.platforms])
+        best = {k: km[corridor == k].min() for k in set(corridor.tolist())}
+        return km - np.array([best[k] for k in corridor])
+
+    def leg_costs(self) -> np.ndarray:
+        """Generalized cost (USD per FEU) of each sector's extra Chinese leg at each platform.
+
+        ``freight.domestic_rail_cost`` per km plus ``freight.domestic_rail_days`` per 1,000
+        km at the sector's value of time, over :meth:`_extra_leg_km`; sectors x platforms.
+        """
+        f = self.p.freight
+        km = self.extra_leg_km[None, :]
+        return f.domestic_rail_cost * km + self.vot[:, None] * f.domestic_rail_days * km / 1e3
 
     def usable_options(self) -> np.ndarray:
         """Options on offer this step: running platforms off closed corridors, then the sea."""
@@ -90,6 +118,8 @@ class RouteNetwork:
             + self.inland_costs()[:, plats][j]
             + self.vot[s][:, None] * self.rail_days[plats].T[c] * self.p.freight.rail_days_factor
         )
+        if self.p.freight.domestic_rail_cost > 0 or self.p.freight.domestic_rail_days > 0:
+            rail = rail + self.leg_costs()[s][:, plats]
         wait_weight = self.p.freight.wait_weight
         if wait_weight > 0:
             rail = rail + wait_weight * self.vot[s][:, None] * self.wait_days()[plats]

@@ -262,6 +262,22 @@ class FreightSettings(Section):
         source="cr_express_facts.csv: transit_days_rail 24 (2016) to 12 (2021); 1 = routes.csv",
         le=5.0,
     )
+    domestic_rail_cost: float = P(
+        0.0,
+        "USD per FEU-km",
+        "Rail tariff of the Chinese leg from a hub to its border crossing, beyond the leg of"
+        " the corridor's best-placed hub (which the routes table describes); 0 ignores where"
+        " a hub lies on its corridor.",
+        ge=0.0,
+        le=10.0,
+    )
+    domestic_rail_days: float = P(
+        0.0,
+        "days per 1,000 km",
+        "Transit days of that extra Chinese leg, valued at the sector's value of time.",
+        ge=0.0,
+        le=10.0,
+    )
     inland_cost: float = P(
         1.2, "USD per FEU-km", "Inland haul from the province to a hub or port.", ge=0.0, le=100.0
     )
