@@ -310,8 +310,12 @@ def test_load_checks_reads_the_packaged_checks():
     robust, contested, seeds = directions.load_checks()
     assert ("subsidy_design", "mean_load_factor", "final", +1) in robust
     assert ("partner_crisis", "defaults", (12, 20), +1) in robust  # a window of steps
-    assert ("coordination", "welfare_total", "run", 0) in contested
-    assert (len(robust), len(contested)) == (23, 4)
+    assert ("coordination", "welfare_total", "run", -1) in contested
+    missed = directions.load_missed()
+    assert ("coordination", "mean_load_factor", "final", +1) not in robust
+    assert [check for check, _ in missed][0] == ("coordination", "mean_load_factor", "final", +1)
+    assert all(why for _, why in missed)
+    assert (len(robust), len(missed), len(contested)) == (21, 2, 4)
     assert seeds == child_seeds(2026, 12)
 
 

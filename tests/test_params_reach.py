@@ -128,6 +128,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "assembly": {
         "policy": {"assembly_centres": {"enabled": True, "hubs": ["Chengdu-west", "Wuhan-west"]}}
     },
+    # the body sets the designated hubs' train targets: its markup then decides them
+    "target_rule": deep_merge(
+        COORDINATION, {"policy": {"coordination": {"designated_hubs": {"target_rule": True}}}}
+    ),
     # Chengdu and Chongqing unified on the city layer, both running west platforms: how
     # many hubs the unit keeps per corridor decides which of them keep their targets
     "unified": {
@@ -141,6 +145,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
 CONTEXT_OF = [
     ("policy.coordination.designated_hubs.wind_down", "wind_down"),
     ("policy.unification.hubs", "unified"),
+    ("policy.coordination.designated_hubs.target_markup", "target_rule"),
     ("policy.finance.overseas_collateral", "overseas"),
     ("innovation.talent_effect", "innovation"),
     ("strategy.close_after", "closing"),

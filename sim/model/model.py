@@ -385,7 +385,7 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             [pl.trains for pl in pls],
             np.array([pl.volume for pl in pls]),
             slots=self.p.freight.train_slots,
-            per_train=self.p.policy.subsidy.basis == "per_train",
+            per_train=self.p.strategy.credited_for == "trains",
         )
         volume = np.array([pl.volume for pl in pls])
         subsidy = np.array([pl.subsidy for pl in pls])

@@ -48,10 +48,17 @@ class DesignatedHubs(Section):
     feeder_discount: Share = P(
         0.5, "share", "Cut in members' inland cost to a designated hub (consolidated feeders)."
     )
+    target_rule: bool = P(
+        False,
+        "",
+        "A lever of its own: the body sets designated hubs' train targets at target_markup"
+        " (off: the owner's markup, as for any platform).",
+    )
     target_markup: float = P(
         0.05,
         "share",
-        "Train target the body sets on designated hubs: trains beyond those cargo fills.",
+        "Train target the body sets on designated hubs when target_rule is on: trains beyond"
+        " those cargo fills.",
         ge=0.0,
         le=5.0,
     )

@@ -408,6 +408,14 @@ class FreightSettings(Section):
 class StrategySettings(Section):
     """Provinces' objective and learning rule (the uncoordinated race of Section 4.4)."""
 
+    credited_for: Literal["trains", "loaded_trains"] = P(
+        "trains",
+        "choice",
+        "What a government is politically credited for, in standing and the train term:"
+        " trains run (the record's train-count targets) or loaded train-equivalents;"
+        " separate from how the subsidy is paid.",
+    )
+
     rank_weight: float = P(
         fitted("strategy.rank_weight"),
         "USD mn per quarter per unit share",

@@ -111,7 +111,8 @@ class Platform(mesa.Agent):
             self.subsidy_rate = min(self.owner.subsidy, self.owner.subsidy_cap())
             needed = self.smoothed_volume / self.model.p.freight.train_slots
             hubs = self.model.p.policy.coordination.designated_hubs
-            markup = hubs.target_markup if self.designated else self.owner.markup
+            body_sets = self.designated and hubs.target_rule
+            markup = hubs.target_markup if body_sets else self.owner.markup
             scheduled = max((1.0 + markup) * needed, self.model.p.freight.min_trains)
             self.target = min(scheduled, self.capacity)
 
@@ -208,7 +209,7 @@ class Platform(mesa.Agent):
     def output(self) -> float:
         """What the platform's last step counts as in the race (trains or full trains)."""
         p = self.model.p
-        per_train = p.policy.subsidy.basis == "per_train"
+        per_train = p.strategy.credited_for == "trains"
         slots = p.freight.train_slots
         output = mech.platform_output(self.trains, self.volume, slots=slots, per_train=per_train)
         return float(output)
