@@ -30,7 +30,7 @@ runner = CliRunner()
 
 
 def test_every_row_of_calibration_md_has_items():
-    assert len(record.ROWS) == 10
+    assert len(record.ROWS) == 13
     assert {p.row for p in record.PATTERNS} == set(record.ROWS)
     assert len({p.key for p in record.PATTERNS}) == len(record.PATTERNS)
 
@@ -138,6 +138,11 @@ def test_extract_hand_computed_values():
     assert values["cap_2018"] == pytest.approx(0.5)
     assert values["crossing_Alashankou"] == pytest.approx(0.6)
     assert values["crossing_Erenhot"] == pytest.approx(0.3)
+    # single cities' trains: a year's four quarters of all the city's platforms
+    assert values["city_chengdu_2018"] == pytest.approx(4 * 60.0)
+    assert values["city_xian_2020"] == 0.0  # no Xi'an platform in the table
+    assert values["shandong_trains"] == 0.0 and values["shandong_cities"] == 0.0
+    assert math.isnan(values["unified_2021"])  # an input, filled from the scenario
     assert values["crossing_Suifenhe"] == pytest.approx(0.1)
     assert values["crossing_Khorgos"] == 0.0
     assert math.isnan(values["return_trains_2016"])
@@ -163,7 +168,10 @@ def test_fit_table_has_every_item_with_mean_and_range():
     row = table.set_index("key").loc["trains_2015"]
     assert (row["min"], row["max"], row["simulated"]) == pytest.approx((200, 400, 300))
     verdicts = table.set_index("key")["verdict"]
-    assert verdicts["cities_2021"].startswith("cannot match")
+    assert verdicts["cities_2021"] == "misses"  # 3 cities against 89
+    for p in record.PATTERNS:
+        if p.kind == record.STRUCTURAL:
+            assert verdicts[p.key] == f"cannot match: {p.note}"
     assert verdicts["cap_2020"] == "input"
     assert table.set_index("key").loc["sea_cost_2018", "simulated"] == 3000.0
     md = fit.markdown_fit_table(table)

@@ -20,6 +20,7 @@ import pandas as pd
 from sim import data
 from sim.analysis.calibration.record import (
     CAP_YEARS,
+    CITY_TRAINS,
     CITY_YEARS,
     CROSSING_CORRIDOR,
     CROSSING_CORRIDORS,
@@ -30,6 +31,8 @@ from sim.analysis.calibration.record import (
     PATTERN_BY_KEY,
     PATTERNS,
     ROWS,
+    SHANDONG,
+    SHANDONG_STEPS,
     STRUCTURAL,
     TRAIN_YEARS,
     Pattern,
@@ -43,12 +46,13 @@ from sim.scenario.schema import Scenario
 
 
 @functools.cache
-def _platform_places() -> tuple[dict[str, str], dict[str, str]]:
-    """City and crossing of every platform id of either platform layer."""
+def _platform_places() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """City, crossing and province of every platform id of either platform layer."""
     table = pd.concat([data.load_platforms(), data.load_city_platforms()])
     table = table.drop_duplicates("platform")
-    return dict(zip(table["platform"], table["city"], strict=True)), dict(
-        zip(table["platform"], table["crossing"], strict=True)
+    return tuple(
+        dict(zip(table["platform"], table[column], strict=True))
+        for column in ("city", "crossing", "province")
     )
 
 
@@ -70,8 +74,12 @@ def extract(
     """
     o = with_year(outcomes, start_year)
     p = with_year(platforms, start_year)
-    city, crossing = _platform_places()
-    p = p.assign(city=p["platform"].map(city), crossing=p["platform"].map(crossing))
+    city, crossing, province = _platform_places()
+    p = p.assign(
+        city=p["platform"].map(city),
+        crossing=p["platform"].map(crossing),
+        province=p["platform"].map(province),
+    )
     by_year = o.groupby("year")
     trains = by_year["trains"].sum()
     europe_trains = o.assign(europe_trains=europe_equivalent(o)).groupby("year")["europe_trains"]
@@ -126,6 +134,17 @@ def extract(
         out[f"corridor_{corridor}"] = ratio(float(by_crossing.reindex(names).sum()), total)
     out["empty_share_2019"] = 1.0 - ratio(at(rail, 2019), at(trains, 2019) * slots)
     out["jump_2020"] = ratio(out["trains_2020"], out["trains_2019"]) - 1
+    city_year = p.groupby(["city", "year"])["trains"].sum()
+    for name, _fact, year in CITY_TRAINS:
+        key = f"city_{name.lower().replace(chr(39), '')}_{year}"
+        out[key] = float(city_year.get((name, year), 0.0)) if year in years else nan
+    first, last = SHANDONG_STEPS
+    shandong = p[(p["province"] == SHANDONG) & p["step"].between(first, last)]
+    covered = set(range(first, last + 1)) <= set(o["step"])
+    out["shandong_trains"] = float(shandong["trains"].sum()) if covered else nan
+    before = shandong[(shandong["year"] == 2018) & (shandong["trains"] > 0)]
+    out["shandong_cities"] = float(before["city"].nunique()) if covered else nan
+    out["unified_2021"] = nan  # an input: filled from the scenario by fit_table
     return {p.key: out[p.key] for p in PATTERNS}
 
 
@@ -159,7 +178,11 @@ def scenario_at(s: Scenario, step: int) -> Scenario:
 def _inputs(s: Scenario) -> dict[str, float]:
     """Simulated values of input items that the outputs do not hold."""
     step_2018 = (2018 - s.run.start_year) * 4 + 1
-    return {"sea_cost_2018": scenario_at(s, step_2018).freight.sea_cost}
+    end_2021 = (2022 - s.run.start_year) * 4
+    return {
+        "sea_cost_2018": scenario_at(s, step_2018).freight.sea_cost,
+        "unified_2021": float(len(scenario_at(s, end_2021).policy.unification.units)),
+    }
 
 
 # ---------------------------------------------------------------------------------------

@@ -36,9 +36,13 @@ def record(file: str, key: str, year: str | int | None = None, column: str = "va
     """A figure of the record: the row whose ``fact`` is ``key`` (and ``year``), as a number.
 
     ``cr_express_national.csv`` and ``border_crossings.csv`` have no ``fact`` column: there
-    ``key`` is the year (trains) or the crossing name and ``column`` the figure.
+    ``key`` is the year (trains) or the crossing name and ``column`` the figure; in
+    ``city_facts.csv`` ``key`` is ``"city:fact"``.
     """
     table = source_csv(file)
+    if file == CITY_FACTS:
+        city, _, key = key.partition(":")
+        table = table[table["city"] == city]
     if file == "cr_express_national.csv":
         rows = table[table["year"] == str(key)]
     elif file == "border_crossings.csv":
@@ -64,6 +68,9 @@ ROWS = {
     "crossings": "traffic splits across border crossings",
     "empty_rule": "the 2018 rule on empty containers",
     "shock_2020": "2020 demand shock",
+    "unequal_hubs": "hubs of very unequal size",
+    "small_cities": "many small cities in one province",
+    "unifications": "unifications are events",
 }
 
 FITTED, INPUT, STRUCTURAL = "fitted", "input", "not modelled"
@@ -115,6 +122,9 @@ class Pattern:
         if not math.isfinite(self.observed):
             return "n/a"
         text = format_value(self.observed, self.unit)
+        if self.high is not None and math.isinf(self.high):
+            low = self.observed if self.low is None else self.low
+            return f"at least {format_value(low, self.unit)}"
         if self.low is not None and self.high is not None and self.low != self.high:
             text += f" ({format_value(self.low, self.unit)}-{format_value(self.high, self.unit)})"
         return text
@@ -135,12 +145,32 @@ NATIONAL = "cr_express_national.csv"
 FACTS = "cr_express_facts.csv"
 CORRIDOR = "corridor_facts.csv"
 CROSSINGS = "border_crossings.csv"
+CITY_FACTS = "city_facts.csv"
+UNIFICATIONS = "unifications.csv"
 TRAIN_YEARS = tuple(range(2015, 2022))
 CITY_YEARS = (2017, 2018, 2019, 2021)
 CAP_YEARS = (2018, 2019, 2020, 2022)
 FIVE_HUBS = ("Chengdu", "Chongqing", "Xi'an", "Zhengzhou", "Wuhan")
 CROSSING_NAMES = ("Alashankou", "Khorgos", "Manzhouli", "Erenhot", "Suifenhe")
 CROSSING_CORRIDORS = ("west", "central", "east")
+# single cities' trains of city_facts.csv: (city, fact, year); "trains_at_least" and the
+# January-July count are lower bounds of the year's trains. Left out: Wuhan's 2018
+# "expected" figure (a plan) and Urumqi's first twelve months (not a calendar year).
+CITY_TRAINS = (
+    ("Chongqing", "trains", 2017),
+    ("Chongqing", "trains_at_least", 2018),
+    ("Chongqing", "trains", 2020),
+    ("Xi'an", "trains_at_least", 2018),
+    ("Xi'an", "trains", 2020),
+    ("Chengdu", "trains_at_least", 2018),
+    ("Chengdu", "trains_jan_jul", 2020),
+    ("Zhengzhou", "trains", 2020),
+    ("Yiwu", "trains", 2020),
+    ("Wuhan", "trains", 2017),
+)
+SHANDONG = "Shandong"
+SHANDONG_STEPS = (1, 15)  # 2015Q1 to 2018Q3: the record's "2015 to October 2018"
+UNIFIED_BY = (2018, 2020, 2021)  # the years of unifications.csv's provincial units
 CROSSING_CORRIDOR = {
     n: source_csv(CROSSINGS).set_index("crossing").loc[n, "corridor"] for n in CROSSING_NAMES
 }
@@ -183,8 +213,10 @@ def _patterns() -> list[Pattern]:
                 "cities",
                 record(FACTS, "chinese_cities_operating", year),
                 f"{FACTS}: chinese_cities_operating ({year})",
-                kind=STRUCTURAL,
-                note="at most 29 hub cities (one per province) unless run.platform_layer = cities",
+                tolerance=0.2,
+                log=True,
+                note="cities with a platform running; the province-hub layer"
+                " (run.platform_layer = province_hubs) has at most 29",
             )
         )
     for year in CITY_YEARS[:-1]:
@@ -374,6 +406,75 @@ def _patterns() -> list[Pattern]:
             f"{NATIONAL}: 2019 (derived) and 2020",
             tolerance=0.12,
             note="the sea shock is an event of the scenario; its size is an assumption",
+        )
+    )
+    out.extend(_city_patterns())
+    return out
+
+
+def _city_patterns() -> list[Pattern]:
+    """Single cities' trains, Shandong's small cities, the unifications (city_facts.csv)."""
+    out: list[Pattern] = []
+    for city, fact, year in CITY_TRAINS:
+        value = record(CITY_FACTS, f"{city}:{fact}", year)
+        bound = fact != "trains"
+        slug = city.lower().replace("'", "")
+        out.append(
+            Pattern(
+                f"city_{slug}_{year}",
+                "unequal_hubs",
+                f"{city}'s trains in {year}",
+                "trains per year",
+                value,
+                f"{CITY_FACTS}: {city} {fact} ({year})",
+                low=value if bound else None,
+                high=math.inf if bound else None,
+                tolerance=0.35,
+                log=True,
+                weight=0.5,
+                note="all the city's platforms, every destination (the press counts a city's"
+                " international trains); a lower bound where the source says 'more than'",
+            )
+        )
+    total = record(CITY_FACTS, "Shandong (9 cities):trains_total_2015_to_oct_2018", "2015-2018")
+    out.append(
+        Pattern(
+            "shandong_trains",
+            "small_cities",
+            "Shandong's trains, 2015 to 2018Q3 (all its cities)",
+            "trains",
+            total,
+            f"{CITY_FACTS}: Shandong (9 cities) trains_total_2015_to_oct_2018",
+            tolerance=0.35,
+            log=True,
+            weight=0.5,
+            note="steps 1-15 of the history scenario (the record runs to October 2018)",
+        )
+    )
+    n = record(CITY_FACTS, "Shandong (9 cities):cities_operating_before_integration", 2018)
+    out.append(
+        Pattern(
+            "shandong_cities",
+            "small_cities",
+            "Shandong's cities running trains before the 2018 unification",
+            "cities",
+            n,
+            f"{CITY_FACTS}: Shandong (9 cities) cities_operating_before_integration (2018)",
+            tolerance=2.0,
+            weight=0.5,
+            note="cities with a platform running in 2018Q1-Q3",
+        )
+    )
+    out.append(
+        Pattern(
+            "unified_2021",
+            "unifications",
+            "provincial platform units unified by 2021",
+            "units",
+            float(len(UNIFIED_BY)),
+            f"{UNIFICATIONS}: Shandong Qilu, Jiangsu, Chengdu-Chongqing",
+            kind=INPUT,
+            note="policy.unification.units by events; simulated: units in force at end-2021",
         )
     )
     return out
