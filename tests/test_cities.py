@@ -9,6 +9,7 @@ for the next departure is half the headway (:func:`~sim.model.mechanisms.frequen
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -218,3 +219,22 @@ def test_unification_moves_the_province_s_cargo_to_its_top_hubs():
 def test_unification_fills_the_province_s_trains():
     mean, half = unification_pairs()
     assert mean[1] - half[1] > 0, (mean[1], half[1])
+
+
+def test_history_cities_keeps_every_event_of_history():
+    """A child's event list replaces its parent's: history_cities repeats history's events.
+
+    All but the coordination body of Sichuan and Chongqing, which the Chengdu-Chongqing
+    unification takes the place of; before this test, the file had lost the caps, the rail
+    days, the assembly centres and the sea shock.
+    """
+    from sim.scenario.loading import load_scenario
+
+    scenarios = Path(__file__).resolve().parents[1] / "scenarios"
+    history = load_scenario(scenarios / "history.toml")
+    cities = load_scenario(scenarios / "history_cities.toml")
+    replaced = {"policy.coordination.members", "policy.coordination.pooling.enabled"}
+    kept = [(e.step, e.kind, e.path, e.value) for e in history.events if e.path not in replaced]
+    mine = [(e.step, e.kind, e.path, e.value) for e in cities.events]
+    assert [e for e in kept if e not in mine] == []
+    assert {e.path for e in cities.events} >= {"policy.unification.units"}
