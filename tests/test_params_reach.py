@@ -24,9 +24,9 @@ from sim.scenario.schema import Scenario
 
 # Not model parameters: ``name`` and ``description`` are labels, ``sweep`` is read by the
 # sweep runner (not the model), ``events`` are covered field by field in
-# test_event_fields_reach_model below, and ``run.start_year`` only labels the calendar
-# year of step 1 in charts (the model never reads it).
-SKIP = {"name", "description", "sweep", "events", "run.start_year"}
+# test_event_fields_reach_model below. ``run.start_year`` labels the calendar year of step
+# 1 and, with destinations by export weight (context "exports"), picks the year weighed.
+SKIP = {"name", "description", "sweep", "events"}
 
 Path = tuple[str | int, ...]
 
@@ -140,6 +140,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
     # small terminals and a low close threshold, so busy platforms run beyond capacity
     "congested": {"freight": {"initial_capacity": 15.0, "close_below": 1.0}},
+    # destinations by China's exports in the start year
+    "exports": {"partners": {"destinations": "exports"}},
 }
 # First matching prefix wins: most specific first.
 CONTEXT_OF = [
@@ -162,12 +164,14 @@ CONTEXT_OF = [
     ("freight.retire_after", "retire_after"),
     ("freight.retire", "retire"),
     ("freight.congestion", "congested"),
+    ("run.start_year", "exports"),
 ]
 
 # Perturbations chosen so the parameter binds (the generic rule of doubling does not).
 PERTURB: dict[str, Any] = {
     "run.provinces": ["Sichuan", "Chongqing", "Shaanxi", "Henan", "Hubei", "Xinjiang"],
     "run.partners": ["Germany", "Kazakhstan", "Vietnam", "India", "Poland", "Turkey"],
+    "run.start_year": 2021,  # 2015 and 2017 weigh alike (the table is flat before 2017)
     "policy.innovation.key_sectors": ["chemicals", "consumer_goods"],
     "strategy.max_subsidy": 0.1,
     "strategy.max_markup": 0.1,

@@ -474,17 +474,17 @@ def _order(col: pd.Series) -> pd.Series:
 
 def build_tables() -> dict[str, pd.DataFrame]:
     """Build every model table from the sources and the assumption tables."""
-    prov, cross = provinces(), crossings()
+    prov, cross, part = provinces(), crossings(), partners()
     tables = {
         "provinces": prov,
-        "partners": partners(),
+        "partners": part,
         "crossings": cross,
         "routes": routes(),
         "sea_routes": sea_routes(),
         "ports": ports(prov),
         "platforms": platforms(prov, cross),
         "cities": cities(prov),
-        "partner_exports": partner_exports(read_source("partner_ratings")),
+        "partner_exports": partner_exports(part),
     }
     tables["city_platforms"] = city_platforms(tables["cities"])
     return {name: df[COLUMNS[name]].reset_index(drop=True) for name, df in tables.items()}

@@ -4,7 +4,9 @@ Kept apart from ``build.py`` so that both stay short. ``cities()`` types the cit
 ``sources/cities.csv``; ``partner_exports()`` keeps every found figure of
 ``sources/partner_exports.csv`` and fills each partner-year without one by the labelled
 assumption rule of ``fill_series`` (interpolation between a partner's own anchors, flat
-outside them, a placeholder where a partner has no anchor at all).
+outside them); a partner with no found figure and no proxy gets a 2020 anchor from the
+labelled gravity assumption of ``gravity_anchors`` (GDP over distance from Beijing, scaled
+to the partners with a found 2020 figure).
 """
 
 from __future__ import annotations
@@ -51,8 +53,15 @@ PROXY_ANCHORS = {
         "partner_exports_partial.csv) scaled to 12 months"),
 }  # fmt: skip
 # Partners with no found figure and no proxy: a placeholder, so that every partner has a
-# positive weight. Ours, not a figure of the world; replace it when a figure is found.
+# positive weight. Ours, not a figure of the world; only ``fill_series({})`` still uses it
+# (``partner_exports`` gives every such partner a gravity anchor first).
 PLACEHOLDER_USD_BN = 1.0
+# Gravity fill: where China's exports start (Beijing), and the GDP taken for a partner whose
+# GDP is not in sources/partner_gdp.csv (all such partners are below the 72.4 bn USD
+# cut-off of the table extract): ours, a round figure under that cut-off.
+GRAVITY_ORIGIN = (116.4, 39.9)
+GRAVITY_YEAR = 2020
+GDP_NOT_FOUND_USD_BN = 25.0
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -120,14 +129,64 @@ def fill_series(anchors: dict[int, tuple[float, str]]) -> dict[int, tuple[float,
     return out  # fmt: skip
 
 
+def _km_from_origin(lon: float, lat: float) -> float:
+    from sim.model.mechanisms.geography import haversine_km
+
+    return float(haversine_km(*GRAVITY_ORIGIN, lon, lat))
+
+
+def gravity_anchors(
+    partners: pd.DataFrame, found: pd.DataFrame, gdp: pd.DataFrame, skip: set[str]
+) -> dict[str, tuple[float, str]]:
+    """2020 anchors by gravity for the partners in ``partners`` but not in ``skip``.
+
+    X_i = k * GDP_i / D_i, D_i the great-circle km from Beijing to the partner's capital
+    (partners.csv), GDP_i the 2020 GDP of sources/partner_gdp.csv (GDP_NOT_FOUND_USD_BN
+    where not found), k = sum X_j / sum (GDP_j / D_j) over the partners j with both a
+    found 2020 export figure and a found GDP.
+    """
+    gdp_of = gdp.dropna(subset=["gdp_usd_bn"]).set_index("partner")["gdp_usd_bn"]
+    km = {r.country: _km_from_origin(r.lon, r.lat) for r in partners.itertuples()}
+    fit = [
+        (p, r["china_exports_usd_bn"])
+        for (p, y), r in found.iterrows()
+        if y == GRAVITY_YEAR and p in gdp_of.index
+    ]
+    k = sum(x for _, x in fit) / sum(gdp_of[p] / km[p] for p, _ in fit)
+    out = {}
+    for p in partners["country"]:
+        if p in skip:
+            continue
+        g = gdp_of.get(p)
+        g_why = (
+            f"GDP {g:.4g} bn USD (World Bank WDI)"
+            if g is not None
+            else (f"GDP not found, taken as {GDP_NOT_FOUND_USD_BN:g} bn USD (ours)")
+        )
+        g = GDP_NOT_FOUND_USD_BN if g is None else g
+        out[p] = (
+            k * g / km[p],
+            (
+                f"gravity: k * GDP / distance, {g_why}, {km[p]:.0f} km from Beijing, "
+                f"k = {k:.4g} fitted to the {len(fit)} partners with a found {GRAVITY_YEAR} figure "
+                f"({', '.join(sorted(p for p, _ in fit))})"
+            ),
+        )
+    return out  # fmt: skip
+
+
 def partner_exports(partners: pd.DataFrame) -> pd.DataFrame:
     """Build partner_exports.csv: one row per partner and year 2015-2021."""
     src = _read("partner_exports")
     assert set(src["partner"]) == set(partners["country"]), "partners differ from partners.csv"
     found = src[src["status"].isin(FOUND)].set_index(["partner", "year"])
+    anchored = {p for p, _ in found.index} | {p for p, _ in PROXY_ANCHORS}
+    gravity = gravity_anchors(partners, found, _read("partner_gdp"), anchored)
     rows = []
     for partner in partners["country"]:
         anchors = {}
+        if partner in gravity:
+            anchors[GRAVITY_YEAR] = gravity[partner]
         for (p, y), (value, why) in PROXY_ANCHORS.items():
             if p == partner and (p, y) not in found.index:
                 anchors[y] = (value, f"proxy {why}")
@@ -146,6 +205,8 @@ def partner_exports(partners: pd.DataFrame) -> pd.DataFrame:
                         "China's exports (another measure: partner's imports, CIF, or part-year)"
                     ),
                 )
+            elif partner in gravity and y == GRAVITY_YEAR:
+                status, source = "assumption", f"assumption: {gravity[partner][1]}"
             else:
                 status, source = "assumption", why
             rows.append({"partner": partner, "year": y, "china_exports_usd_bn": value,

@@ -39,7 +39,7 @@ class EntrantDraws:
 
     province: np.ndarray  # home province, drawn by GDP weight
     sector: np.ndarray  # sector, drawn by sector share
-    country: np.ndarray  # destination, uniform over partners
+    country: np.ndarray  # destination: uniform over partners, or by export weight
     state: np.ndarray  # uniform: state-owned when below the state share
     size: np.ndarray  # lognormal(0, s): size, before scaling to a share of exports
     productivity: np.ndarray  # lognormal(-s^2/2, s): base productivity, mean 1
@@ -52,7 +52,10 @@ class EntrantDraws:
         m = model
         province = rng.choice(len(m.province_list), size=k, p=m.province_weights)
         sector = rng.choice(len(m.sector_names), size=k, p=m.sector_shares)
-        country = rng.integers(0, len(m.partner_list), size=k)
+        if m.partner_weights is None:
+            country = rng.integers(0, len(m.partner_list), size=k)
+        else:
+            country = rng.choice(len(m.partner_list), size=k, p=m.partner_weights)
         state = rng.random(k)
         fin = m.p.finance
         size = rng.lognormal(0.0, fin.size_dispersion, size=k)

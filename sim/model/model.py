@@ -76,9 +76,26 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             for i, (r, t) in enumerate(zip(table.itertuples(), trends, strict=True))
         ]
         self.partner_list = [c.name for c in self.partners]
+        self.partner_weights = self._destination_weights()
         self.risk_class = np.array([c.risk_class for c in self.partners])
         region_index = {r: i for i, r in enumerate(data.REGIONS)}
         self.partner_region = np.array([region_index[c.region] for c in self.partners])
+
+    def _destination_weights(self) -> np.ndarray | None:
+        """Probabilities of each partner as an entrant's destination, or None for uniform.
+
+        With ``partners.destinations = "exports"``: China's exports to each modelled
+        partner in ``run.start_year`` (the nearest year of the table outside 2015-2021)
+        over their sum (ODD 7.2, destination draw).
+        """
+        if self.p.partners.destinations == "uniform":
+            return None
+        exports = data.load_partner_exports()
+        years = exports["year"].unique()
+        year = years[np.abs(years - self.p.run.start_year).argmin()]
+        value = exports[exports["year"] == year].set_index("partner")["china_exports_usd_bn"]
+        w = value.loc[self.partner_list].to_numpy(dtype=float)
+        return w / w.sum()
 
     def _build_provinces(self) -> None:
         table = data.load_provinces().set_index("province").loc[self.p.run.provinces]

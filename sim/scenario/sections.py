@@ -45,7 +45,14 @@ class RunSettings(Section):
         ge=10,
         le=MAX_ENTERPRISES,
     )
-    start_year: int = P(2015, "year", "Calendar year of step 1, for labels only.", ge=1900, le=2100)
+    start_year: int = P(
+        2015,
+        "year",
+        "Calendar year of step 1: labels, and the year of China's exports that weighs"
+        " destinations when partners.destinations = 'exports'.",
+        ge=1900,
+        le=2100,
+    )
     provinces: list[str] = P(
         [
             "Sichuan",
@@ -130,6 +137,15 @@ class PartnerSettings(Section):
         "Import demand response to the partner's real exchange rate (empirically below 3).",
         ge=0.0,
         le=3.0,
+    )
+    destinations: Literal["uniform", "exports"] = P(
+        "uniform",
+        "choice",
+        "How an enterprise's destination country is drawn: uniformly over the modelled"
+        " partners, or in proportion to China's exports to each in run.start_year"
+        " (nearest year of sim/data/partner_exports.csv, 2015-2021; partly assumption:"
+        " found figures carry 36% of 2020's value).",
+        source="sim/data/partner_exports.csv",
     )
     friction: by_risk_class(3.0) = P(
         [0.04, 0.07, 0.10, 0.14, 0.18],
