@@ -130,7 +130,7 @@ def fill_series(anchors: dict[int, tuple[float, str]]) -> dict[int, tuple[float,
 
 
 def _km_from_origin(lon: float, lat: float) -> float:
-    from sim.model.mechanisms.geography import haversine_km
+    from sim.data.geography import haversine_km
 
     return float(haversine_km(*GRAVITY_ORIGIN, lon, lat))
 

@@ -1,17 +1,7 @@
-"""Geography: distances on the globe."""
+"""Geography: distances on the globe (defined in :mod:`sim.data.geography`, the lowest layer)."""
 
 from __future__ import annotations
 
-import numpy as np
+from sim.data.geography import EARTH_RADIUS_KM, haversine_km
 
-EARTH_RADIUS_KM = 6371.0
-
-
-def haversine_km(lon1, lat1, lon2, lat2):
-    """Great-circle distance in km between points given in degrees (broadcasts)."""
-    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+__all__ = ["EARTH_RADIUS_KM", "haversine_km"]
