@@ -27,6 +27,17 @@ def _o(group: str, unit: str, description: str) -> Outcome:
     return Outcome(group, unit, description)
 
 
+# The outcome that counts the trains through each crossing of sim/data/crossings.csv.
+CROSSING_OUTCOMES = {
+    "Alashankou": "trains_alashankou",
+    "Khorgos": "trains_khorgos",
+    "Erenhot": "trains_erenhot",
+    "Manzhouli": "trains_manzhouli",
+    "Suifenhe": "trains_suifenhe",
+    "Qinzhou port": "trains_qinzhou",
+    "Boten (opposite Mohan)": "trains_boten",
+}
+
 OUTCOMES: dict[str, Outcome] = {
     # platforms and freight
     "rail_volume": _o("platforms", "FEU per quarter", "Containers shipped by rail."),
@@ -67,6 +78,29 @@ OUTCOMES: dict[str, Outcome] = {
         "platforms", "share of cost", "Volume-weighted subsidy rate of running platforms."
     ),
     "rail_price": _o("platforms", "USD per FEU", "Volume-weighted price shippers pay by rail."),
+    # trains both ways and border crossings
+    "inbound_volume": _o(
+        "crossings", "FEU per quarter", "Return cargo carried by rail from partners to China."
+    ),
+    "return_trains": _o("crossings", "trains per quarter", "Trains run back to China."),
+    "return_ratio": _o(
+        "crossings", "ratio", "Return trains per outbound train (0 when no train runs)."
+    ),
+    "return_load_factor": _o(
+        "crossings", "share", "Loaded containers over slots on return trains (0 when none runs)."
+    ),
+    "empty_return_containers": _o(
+        "crossings",
+        "FEU per quarter",
+        "Containers that went out loaded and find no return cargo at their platform.",
+    ),
+    "max_crossing_delay": _o(
+        "crossings", "days", "Longest congestion delay at a border crossing this quarter."
+    ),
+    **{
+        name: _o("crossings", "trains per quarter", f"Trains through {label}, both ways.")
+        for label, name in CROSSING_OUTCOMES.items()
+    },
     # trade
     "exports": _o("trade", "FEU per quarter", "Exports of all enterprises."),
     "export_value": _o("trade", "USD mn per quarter", "Value of exports."),
@@ -152,6 +186,8 @@ PLATFORM_COLUMNS = {
     "subsidy_rate": ("share of cost", "Subsidy rate."),
     "unit_cost": ("USD per FEU", "Quoted cost per container before subsidy."),
     "subsidy": ("USD mn per quarter", "Subsidy received."),
+    "inbound": ("FEU per quarter", "Return cargo carried back to China."),
+    "return_trains": ("trains per quarter", "Trains run back to China."),
 }
 
 # Columns that identify a row, in every table that has them (units and meanings as above).

@@ -142,6 +142,14 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "congested": {"freight": {"initial_capacity": 15.0, "close_below": 1.0}},
     # destinations by China's exports in the start year
     "exports": {"partners": {"destinations": "exports"}},
+    # trains split across crossings by logit, through crossings small enough to congest
+    "crossings": {
+        "freight": {
+            "crossing_choice": "logit",
+            "crossing_congestion": 5.0,
+            "crossing_capacity": 5.0,
+        }
+    },
 }
 # First matching prefix wins: most specific first.
 CONTEXT_OF = [
@@ -164,6 +172,7 @@ CONTEXT_OF = [
     ("freight.retire_after", "retire_after"),
     ("freight.retire", "retire"),
     ("freight.congestion", "congested"),
+    ("freight.crossing", "crossings"),
     ("run.start_year", "exports"),
 ]
 

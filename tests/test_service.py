@@ -131,3 +131,86 @@ def test_return_trains_invariants(inbound, outbound, share, slots):
     # empty plus loaded slots are the slots run
     assert empty + loaded * run == pytest.approx(run, rel=1e-9, abs=1e-9)
     assert empty + inbound == pytest.approx(run, rel=1e-9, abs=1e-9)
+
+
+def test_return_trains_under_the_empty_slot_rule():
+    # 410 FEU back (10 full trains), target 0.5 of 40 = 20 trains; at most 20% empty
+    # slots: 410 / (41 * 0.8) = 12.5 trains
+    got = mech.return_trains(410.0, 40.0, slots=41, target_share=0.5, empty_slot_cap=0.2)
+    assert float(got) == pytest.approx(12.5)
+    # a closed platform runs none back
+    got = mech.platform_return_trains(
+        [410.0, 410.0], [40.0, 40.0], [True, False], slots=41, target_share=0.5, empty_slot_cap=1.0
+    )
+    assert got.tolist() == [20.0, 0.0]
+
+
+def test_both_ways_books_return_cargo_at_the_outbound_haul():
+    volume, haul, trains = mech.both_ways([100.0, 0.0], [150.0, 0.0], [3.0, 0.0], [40.0, 8.0], 2.0)
+    assert volume.tolist() == [140.0, 8.0]
+    assert haul.tolist() == [150.0 + 40.0 * 1.5, 8.0]  # mean haul 1.5; 1 without cargo
+    assert trains.tolist() == [5.0, 2.0]
+
+
+# --- the crossing choice -----------------------------------------------------------------------
+
+
+def test_crossing_shares_by_hand():
+    # platform 0: two crossings 1,000 and 1,200 km away at 0.5 USD/km, scale 100:
+    # costs 500 and 600, shares e^0 : e^-1; platform 1: one crossing only
+    inf = np.inf
+    via = np.array([[1000.0, 1200.0, inf], [inf, inf, 300.0]])
+    got = mech.crossing_shares(via, [0.0, 0.0, 0.0], km_cost=0.5, day_value=0.0, scale=100.0)
+    e = np.exp(-1.0)
+    np.testing.assert_allclose(got, [[1 / (1 + e), e / (1 + e), 0.0], [0.0, 0.0, 1.0]])
+    # a delay of 2 days at 50 USD a day at the near crossing evens the two
+    got = mech.crossing_shares(via, [2.0, 0.0, 0.0], km_cost=0.5, day_value=50.0, scale=100.0)
+    np.testing.assert_allclose(got[0], [0.5, 0.5, 0.0])
+    # trains through each crossing: each platform's trains by its split
+    np.testing.assert_allclose(mech.crossing_trains(got, [10.0, 4.0]), [5.0, 5.0, 4.0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    km=st.lists(st.floats(0.0, 5000.0), min_size=2, max_size=5),
+    delay=st.floats(0.0, 50.0),
+    scale=st.floats(1.0, 1e4),
+    trains=st.floats(0.0, 1e4),
+)
+def test_crossing_split_conserves_trains(km, delay, scale, trains):
+    via = np.array([km])
+    delays = np.full(len(km), delay)
+    split = mech.crossing_shares(via, delays, km_cost=0.5, day_value=100.0, scale=scale)
+    assert split.sum() == pytest.approx(1.0)
+    assert mech.crossing_trains(split, [trains]).sum() == pytest.approx(trains, abs=1e-6)
+
+
+# --- return cargo's route shares ---------------------------------------------------------------
+
+
+def test_inbound_shares_by_hand():
+    # a quarter of the cargo re-chooses: 0.75 * previous + 0.25 * probs; cargo whose
+    # route (option 1) is gone re-chooses in full
+    previous = np.array([[0.2, 0.3, 0.5]])
+    probs = np.array([[0.6, 0.0, 0.4]])
+    available = np.array([[True, False, True]])
+    got = mech.inbound_shares(previous, probs, available, 0.25)
+    lost = 0.3
+    expected = 0.75 * np.array([0.2, 0.0, 0.5]) + (0.25 + 0.75 * lost) * probs[0]
+    np.testing.assert_allclose(got[0], expected)
+    assert got.sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    weights=st.lists(st.floats(0.01, 1.0), min_size=3, max_size=3),
+    logits=st.lists(st.floats(0.01, 1.0), min_size=3, max_size=3),
+    rechoose=st.floats(0.0, 1.0),
+    cargo=st.floats(0.0, 1e6),
+)
+def test_inbound_cargo_is_conserved(weights, logits, rechoose, cargo):
+    previous = np.array([weights]) / sum(weights)
+    probs = np.array([logits]) / sum(logits)
+    shares = mech.inbound_shares(previous, probs, np.ones((1, 3), dtype=bool), rechoose)
+    assert (shares >= 0).all()
+    assert float(cargo * shares.sum()) == pytest.approx(cargo, rel=1e-9, abs=1e-9)

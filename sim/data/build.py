@@ -14,10 +14,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.data import CORRIDORS, REGIONS
 from sim.data.build_public import cities, partner_exports
+from sim.data.geography import haversine_km
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
@@ -35,8 +37,8 @@ COLUMNS = {
         "status", "source",
     ],
     "crossings": [
-        "crossing", "corridor", "partner_side", "lon", "lat", "trains_2020", "status",
-        "source",
+        "crossing", "corridor", "partner_side", "lon", "lat", "trains_2020", "onward_km",
+        "status", "source",
     ],
     "routes": ["corridor", "region", "rail_days", "haul_factor", "status", "source"],
     "sea_routes": ["region", "sea_days", "sea_cost_factor", "status", "source"],
@@ -231,6 +233,13 @@ CROSSING = {
     "china_laos": "Boten (opposite Mohan)",
 }
 CROSSING_BY_HUB = {("Urumqi", "west"): "Khorgos", ("Harbin", "east"): "Suifenhe"}
+# Where a corridor's routes through its crossings rejoin abroad, for the crossing choice
+# (assumption: approximate coordinates of the railway junction, to 0.1 degree). West:
+# Aktogay, where the Dostyk (Alashankou) line meets the line towards Almaty and Khorgos;
+# east: Karymskaya on the Trans-Siberian, which Zabaikalsk (Manzhouli) trains join near
+# Chita and Grodekovo (Suifenhe) trains reach only by way of Ussuriysk and Khabarovsk.
+# Corridors with one crossing need none (onward_km 0).
+JUNCTIONS = {"west": ("Aktogay", 79.7, 47.0), "east": ("Karymskaya", 114.4, 51.6)}
 # Crossing labels in border_crossings.csv renamed to the model's corridor ids.
 CORRIDOR_IDS = {"china_laos_railway": "china_laos", "land_sea_corridor": "land_sea"}
 # Cities named in cr_express_facts.csv rows (checked against the row text below).
@@ -322,6 +331,15 @@ def crossings() -> pd.DataFrame:
     note = "; corridor label '" + df["corridor"] + "' renamed to the model id '" + ids + "'"
     df["source"] += note.where(ids != df["corridor"], "")
     df["corridor"] = ids
+    df["onward_km"] = 0.0
+    for corridor, (name, lon, lat) in JUNCTIONS.items():
+        rows = df["corridor"] == corridor
+        km = haversine_km(df.loc[rows, "lon"], df.loc[rows, "lat"], lon, lat)
+        df.loc[rows, "onward_km"] = np.round(km.to_numpy(dtype=float), 0)
+        df.loc[rows, "source"] += (
+            f"; onward_km: assumption, great-circle km to the {name} junction"
+            " (approximate coordinates)"
+        )
     return df.sort_values(["corridor", "crossing"], key=_order)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import mechanisms as mech
+from sim.outcomes import CROSSING_OUTCOMES
 
 if TYPE_CHECKING:
     from sim.model.model import BRIModel
@@ -59,6 +60,9 @@ def collect_step(m: BRIModel) -> None:
     surplus = float(sum(pl.operating_surplus for pl in pls))
     sub_total = float(subsidy.sum())
     top5 = np.sort(trains)[-5:].sum()
+    inbound = np.array([pl.inbound for pl in pls])
+    back = np.array([pl.return_trains for pl in pls])
+    crossing = dict(zip(m.crossing_list, m.crossing_trains.tolist(), strict=True))
     row = {
         "step": m.steps,
         "rail_volume": rail,
@@ -93,6 +97,13 @@ def collect_step(m: BRIModel) -> None:
         else 0.0,
         "mean_subsidy_rate": float(rate @ volume / rail) if rail > 0 else 0.0,
         "rail_price": float(price @ volume / rail) if rail > 0 else 0.0,
+        "inbound_volume": float(inbound.sum()),
+        "return_trains": float(back.sum()),
+        "return_ratio": float(back.sum() / trains.sum()) if trains.sum() > 0 else 0.0,
+        "return_load_factor": float(mech.load_factor(inbound.sum(), back.sum(), f.train_slots)),
+        "empty_return_containers": float(np.maximum(volume - inbound, 0.0).sum()),
+        "max_crossing_delay": float(m.crossing_delay.max()),
+        **{name: crossing[label] for label, name in CROSSING_OUTCOMES.items()},
         "exports": exports,
         "export_value": float(firms.revenue.sum()),
         "sichuan_export_share": float(
@@ -171,5 +182,7 @@ def collect_step(m: BRIModel) -> None:
                 "subsidy_rate": pl.subsidy_rate,
                 "unit_cost": pl.unit_cost,
                 "subsidy": pl.subsidy / 1e6,
+                "inbound": pl.inbound,
+                "return_trains": pl.return_trains,
             }
         )

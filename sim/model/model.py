@@ -130,6 +130,7 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             for i, r in enumerate(table.itertuples())
         ]
         self.platform_list = [pl.pid for pl in self.platforms]
+        self.inbound_state: np.ndarray | None = None  # return cargo's route shares by cell
         self.sea = len(self.platforms)  # index of the sea route among the options
         # the city that takes a province's credit by origin under pooling: its first city
         self.seat_city = np.array(
@@ -180,9 +181,12 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         self.apply_events()
         self.update_partners()
         self.set_province_policies()
+        self.update_crossings()
         self.ship_exports()
         self.firms.record_shipments()
+        self.ship_inbound()
         self.run_platforms()
+        self.tally_crossings()
         self.settle_province_accounts()
         self.finance_projects()
         self.update_innovation()
@@ -302,6 +306,40 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         elig = self.rail_eligible[firms.sector] * firms.exports
         self.shipper_surplus = float((elig * (sea_cost - inclusive)).sum())
 
+    def ship_inbound(self) -> None:
+        """Return cargo: partners ship to each cell in proportion to its exports (mech. 4).
+
+        With ``partners.inbound_ratio`` > 0, each occupied cell receives that many
+        containers per rail-eligible container it exported this step. Its importers hold
+        contracts as exporters do: each quarter a share ``1 / freight.contract_length``
+        re-chooses a Chinese hub or the sea by the outbound nested logit (same costs, no
+        loyalty bonus) and the rest keep their route unless it is gone
+        (:func:`~sim.model.mechanisms.inbound_shares`); all start on the sea.
+        ``inbound[p] = sum_cells share(p | cell) * ratio * exports(cell)``.
+        """
+        ratio = self.p.partners.inbound_ratio
+        self.inbound_volume = np.zeros(self.sea)
+        if ratio <= 0:
+            return
+        f = self.p.freight
+        firms = self.firms
+        if self.inbound_state is None:
+            n_cells = len(self.provinces) * len(self.partners) * len(SECTORS)
+            self.inbound_state = np.zeros((n_cells, self.sea + 1))
+            self.inbound_state[:, self.sea] = 1.0
+        occupied, row = self.occupied_cells(firms.cells())
+        options = self.usable_options()
+        cost, avail = self.generalized_cost(occupied, options)
+        probs = mech.hub_choice_probabilities(cost, f.logit_scale, f.nest_scale)
+        state = self.inbound_state[occupied][:, options]  # routes gone drop out
+        shares = mech.inbound_shares(state, probs, avail, 1.0 / f.contract_length)
+        self.inbound_state[occupied] = 0.0
+        self.inbound_state[np.ix_(occupied, options)] = shares
+        cargo = ratio * np.bincount(
+            row, weights=self.rail_eligible[firms.sector] * firms.exports, minlength=occupied.size
+        )
+        self.inbound_volume[options[:-1]] = (cargo @ shares)[:-1]
+
     # --- mechanism 3: platforms run trains -------------------------------------------------
 
     def run_platforms(self) -> None:
@@ -319,33 +357,49 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             weights=firms.rail,
             minlength=len(self.provinces) * n_opt,
         ).reshape(len(self.provinces), n_opt)[:, : self.sea]
-        self.book_platforms(volume[: self.sea], weighted[: self.sea])
+        self.book_platforms(volume[: self.sea], weighted[: self.sea], self.inbound_volume)
         for pl in self.platforms:
             pl.adjust_capacity(self.steps)
 
-    def book_platforms(self, volume: np.ndarray, haul_revenue: np.ndarray) -> None:
-        """Trains, accounts and smoothed cargo of all platforms at once; each receives its own.
+    def tally_crossings(self) -> None:
+        """Trains through each border crossing this quarter, both ways, by each split."""
+        trains = np.array([pl.trains + pl.return_trains for pl in self.platforms])
+        self.crossing_trains = mech.crossing_trains(self.crossing_split, trains)
+
+    def book_platforms(
+        self, volume: np.ndarray, haul_revenue: np.ndarray, inbound: np.ndarray
+    ) -> None:
+        """Trains both ways, accounts and smoothed cargo of all platforms; each receives its own.
 
         :func:`~sim.model.mechanisms.platform_trains`,
+        :func:`~sim.model.mechanisms.return_trains`,
         :func:`~sim.model.mechanisms.platform_cost` and
         :func:`~sim.model.mechanisms.platform_accounts` over arrays (per platform:
-        :meth:`Platform.run_trains <sim.model.agents.Platform.run_trains>`).
+        :meth:`Platform.run_trains <sim.model.agents.Platform.run_trains>`). Return trains
+        and cargo are booked with the outbound ones (:func:`~sim.model.mechanisms.both_ways`).
         """
         f = self.p.freight
         sub = self.p.policy.subsidy
         pls = self.platforms
         capacity = np.array([pl.capacity for pl in pls])
+        is_open = np.array([pl.is_open for pl in pls])
         trains = mech.platform_trains(
             volume,
             [pl.target for pl in pls],
-            [pl.is_open for pl in pls],
+            is_open,
             slots=f.train_slots,
             empty_slot_cap=sub.empty_slot_cap,
         )
-        accounts = mech.platform_accounts(
-            volume,
-            haul_revenue,
+        back = mech.platform_return_trains(
+            inbound,
             trains,
+            is_open,
+            slots=f.train_slots,
+            target_share=f.return_target,
+            empty_slot_cap=sub.empty_slot_cap,
+        )
+        accounts = mech.platform_accounts(
+            *mech.both_ways(volume, haul_revenue, trains, inbound, back),
             mech.platform_cost(trains, capacity, f),
             np.array([pl.unit_cost for pl in pls]),
             np.array([pl.subsidy_rate for pl in pls]),
@@ -358,7 +412,7 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         smoothed = mech.smoothed_volume(
             volume, [pl.smoothed_volume for pl in pls], f.price_smoothing
         )
-        columns = (volume, trains, *accounts, smoothed)
+        columns = (volume, trains, *accounts, smoothed, inbound, back)
         for pl, row in zip(pls, zip(*(c.tolist() for c in columns), strict=True), strict=True):
             pl.receive(*row)
 

@@ -49,6 +49,7 @@ class RouteNetwork:
             lon, lat, ports["lon"].to_numpy()[None, :], ports["lat"].to_numpy()[None, :]
         )
         self.port_km = port_km.min(axis=1)
+        self._build_crossings()
         self.extra_leg_km = self._extra_leg_km()
         self.border_platform = np.array([pl.province.is_border for pl in self.platforms])
         self.platform_owner = np.array([pl.owner.index for pl in self.platforms])
@@ -71,6 +72,62 @@ class RouteNetwork:
         best = {k: km[corridor == k].min() for k in set(corridor.tolist())}
         return km - np.array([best[k] for k in corridor])
 
+    def _build_crossings(self) -> None:
+        """Each platform's route km to the junction abroad through each crossing it may use.
+
+        ``via_km[p, k]``: great-circle km from platform ``p``'s hub to crossing ``k`` plus
+        the crossing's ``onward_km`` (to where its corridor's routes rejoin), times the
+        route factor; ``inf`` where ``k`` is not on ``p``'s corridor. The crossings'
+        trains of last quarter (``crossing_trains``) start at zero.
+        """
+        table = data.load_crossings()
+        self.crossing_list = table["crossing"].tolist()
+        index = {name: k for k, name in enumerate(self.crossing_list)}
+        self.listed_crossing = np.array([index[pl.crossing] for pl in self.platforms])
+        corridor = table["corridor"].to_numpy()
+        own = np.array([pl.corridor for pl in self.platforms])
+        km = mech.haversine_km(
+            np.array([pl.lon for pl in self.platforms])[:, None],
+            np.array([pl.lat for pl in self.platforms])[:, None],
+            table["lon"].to_numpy(dtype=float)[None, :],
+            table["lat"].to_numpy(dtype=float)[None, :],
+        )
+        km = (km + table["onward_km"].to_numpy(dtype=float)[None, :]) * self.p.freight.route_factor
+        self.via_km = np.where(own[:, None] == corridor[None, :], km, np.inf)
+        self.platform_corridor = own
+        self.crossing_trains = np.zeros(len(self.crossing_list))
+        self.crossing_delay = np.zeros(len(self.crossing_list))
+        self.platform_delay = np.zeros(len(self.platforms))
+        self.crossing_split = np.eye(len(self.crossing_list))[self.listed_crossing]
+
+    def update_crossings(self) -> None:
+        """This quarter's delay at each crossing and each platform's split across them.
+
+        The delay follows last quarter's trains (:func:`~sim.model.mechanisms.crossing_delay`);
+        with ``freight.crossing_choice = "logit"`` the split is
+        :func:`~sim.model.mechanisms.crossing_shares` and each platform's extra Chinese
+        leg is its split's mean route km beyond the corridor's best; a platform's delay is
+        its split's mean delay.
+        """
+        f = self.p.freight
+        self.crossing_delay = mech.crossing_delay(
+            self.crossing_trains, f.crossing_capacity, congestion=f.crossing_congestion
+        )
+        if f.crossing_choice == "logit":
+            day_value = float(self.sector_shares @ self.vot)
+            self.crossing_split = mech.crossing_shares(
+                self.via_km,
+                self.crossing_delay,
+                km_cost=f.crossing_km_cost,
+                day_value=day_value,
+                scale=f.crossing_scale,
+            )
+            km = (self.crossing_split * np.where(np.isfinite(self.via_km), self.via_km, 0.0)).sum(1)
+            corridor = self.platform_corridor
+            best = {k: km[corridor == k].min() for k in set(corridor.tolist())}
+            self.extra_leg_km = km - np.array([best[k] for k in corridor])
+        self.platform_delay = self.crossing_split @ self.crossing_delay
+
     def leg_costs(self) -> np.ndarray:
         """Generalized cost (USD per FEU) of each sector's extra Chinese leg at each platform.
 
@@ -79,7 +136,8 @@ class RouteNetwork:
         """
         f = self.p.freight
         km = self.extra_leg_km[None, :]
-        return f.domestic_rail_cost * km + self.vot[:, None] * f.domestic_rail_days * km / 1e3
+        days = f.domestic_rail_days * km / 1e3 + self.platform_delay[None, :]
+        return f.domestic_rail_cost * km + self.vot[:, None] * days
 
     def usable_options(self) -> np.ndarray:
         """Options on offer this step: running platforms off closed corridors, then the sea."""
@@ -118,7 +176,8 @@ class RouteNetwork:
             + self.inland_costs()[:, plats][j]
             + self.vot[s][:, None] * self.rail_days[plats].T[c] * self.p.freight.rail_days_factor
         )
-        if self.p.freight.domestic_rail_cost > 0 or self.p.freight.domestic_rail_days > 0:
+        f = self.p.freight
+        if f.domestic_rail_cost > 0 or f.domestic_rail_days > 0 or f.crossing_congestion > 0:
             rail = rail + self.leg_costs()[s][:, plats]
         wait_weight = self.p.freight.wait_weight
         if wait_weight > 0:

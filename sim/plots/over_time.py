@@ -22,6 +22,7 @@ from sim.plots.common import LINE_COLORS, add_caption, axes, save_figure
 
 GROUP_TITLES = {
     "platforms": "Platforms and freight",
+    "crossings": "Trains both ways and border crossings",
     "trade": "Trade",
     "finance": "Finance for going abroad",
     "innovation": "Innovation",

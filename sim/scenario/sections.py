@@ -147,6 +147,15 @@ class PartnerSettings(Section):
         " found figures carry 36% of 2020's value).",
         source="sim/data/partner_exports.csv",
     )
+    inbound_ratio: float = P(
+        0.0,
+        "FEU per FEU",
+        "Return cargo: containers the partners ship to China per container China ships to"
+        " them (each province's cell in proportion to its exports there), choosing a Chinese"
+        " hub or the sea by the same nested logit; 0: trains run outbound only.",
+        ge=0.0,
+        le=10.0,
+    )
     friction: by_risk_class(3.0) = P(
         [0.04, 0.07, 0.10, 0.14, 0.18],
         "cost mark-up",
@@ -293,6 +302,53 @@ class FreightSettings(Section):
         "Transit days of that extra Chinese leg, valued at the sector's value of time.",
         ge=0.0,
         le=10.0,
+    )
+    crossing_choice: Literal["listed", "logit"] = P(
+        "listed",
+        "choice",
+        "How a platform's trains split across its corridor's border crossings: all through"
+        " the crossing listed for it (sim/data/city_platforms.csv), or by logit over the"
+        " generalized cost of the Chinese leg, the leg beyond the border to where the"
+        " corridor's routes rejoin (crossings.csv onward_km) and the congestion delay"
+        " (ODD 7.13).",
+    )
+    crossing_km_cost: float = P(
+        0.5,
+        "USD per FEU-km",
+        "Cost of a route km in the crossing choice (rail haul and time together).",
+        ge=0.0,
+        le=10.0,
+    )
+    crossing_scale: float = P(
+        200.0,
+        "USD per FEU",
+        "Logit scale of the crossing choice: how much a cost difference between two"
+        " crossings moves trains (larger: a more even split).",
+        ge=1.0,
+        le=1e5,
+    )
+    crossing_capacity: float = P(
+        1500.0,
+        "trains per quarter",
+        "Trains a border crossing clears in a quarter before it congests (the same for"
+        " every crossing; Alashankou cleared over 5,000 trains in 2020).",
+        ge=1.0,
+        le=1e6,
+    )
+    crossing_congestion: float = P(
+        0.0,
+        "days",
+        "Delay at a border crossing run at twice its capacity (delay ="
+        " crossing_congestion * overload**2, overload = max(0, trains / capacity - 1), from"
+        " last quarter's trains); valued at the sector's value of time; 0: no congestion.",
+        ge=0.0,
+        le=100.0,
+    )
+    return_target: Share = P(
+        0.0,
+        "share of outbound trains",
+        "Trains a platform runs back to China whatever its return cargo, as a share of the"
+        " trains it ran out (0: return trains run only for return cargo).",
     )
     inland_cost: float = P(
         1.2, "USD per FEU-km", "Inland haul from the province to a hub or port.", ge=0.0, le=100.0

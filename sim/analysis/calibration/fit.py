@@ -38,6 +38,7 @@ from sim.analysis.calibration.record import (
     Pattern,
     format_value,
 )
+from sim.outcomes import CROSSING_OUTCOMES
 from sim.scenario.paths import assign_path
 from sim.scenario.schema import Scenario
 
@@ -118,14 +119,21 @@ def extract(
     )
     for year in (2016, 2021):
         out[f"load_factor_{year}"] = ratio(at(rail, year), at(trains, year) * slots)
-        out[f"return_trains_{year}"] = nan
+        back = by_year["return_trains"].sum() if "return_trains" in o else None
+        out[f"return_trains_{year}"] = (
+            ratio(at(back, year), at(trains, year)) if back is not None else nan
+        )
     highest = running.groupby("year")["subsidy_rate"].max()
     for year in CAP_YEARS:
         out[f"cap_{year}"] = float(highest.get(year, 0.0)) if year in years else nan
     europe = by_year["rail_value_share_europe"].mean() if "rail_value_share_europe" in o else None
     out["rail_value_share_2019"] = at(europe, 2019) if europe is not None else nan
-    y20 = p[(p["year"] == 2020) & p["crossing"].isin(CROSSING_NAMES)]
-    by_crossing = y20.groupby("crossing")["trains"].sum()
+    columns = {CROSSING_OUTCOMES[n]: n for n in CROSSING_NAMES}
+    if set(columns) <= set(o):  # trains each crossing cleared, both ways, by the splits
+        by_crossing = o[o["year"] == 2020][list(columns)].sum().rename(columns)
+    else:  # an older run: each platform's trains at its listed crossing
+        y20 = p[(p["year"] == 2020) & p["crossing"].isin(CROSSING_NAMES)]
+        by_crossing = y20.groupby("crossing")["trains"].sum()
     total = float(by_crossing.sum())
     for name in CROSSING_NAMES:
         out[f"crossing_{name}"] = ratio(float(by_crossing.get(name, 0.0)), total)

@@ -323,8 +323,8 @@ def _patterns() -> list[Pattern]:
                 "share",
                 record(FACTS, "return_trains_per_outbound", year),
                 f"{FACTS}: return_trains_per_outbound ({year})",
-                kind=STRUCTURAL,
-                note="trains run outbound only",
+                tolerance=0.08,
+                note="return_trains over trains (partners.inbound_ratio > 0: return cargo)",
             )
         )
     for year in CAP_YEARS:
@@ -370,7 +370,7 @@ def _patterns() -> list[Pattern]:
                 sum(counts[n] for n in names) / total,
                 f"{CROSSINGS}: trains_2020 of {', '.join(names)} (share of the five; derived)",
                 tolerance=0.1,
-                note="the corridor of each platform (sim/data/platforms.csv)",
+                note="the crossings' trains (trains_<crossing> outcomes), by corridor",
             )
         )
     for name in CROSSING_NAMES:
@@ -382,8 +382,8 @@ def _patterns() -> list[Pattern]:
                 "share",
                 counts[name] / total,
                 f"{CROSSINGS}: {name} trains_2020 (share of the five; derived)",
-                kind=STRUCTURAL,
-                note="a crossing is a platform's label (west: Alashankou, but Urumqi)",
+                tolerance=0.05,
+                note="trains both ways by each platform's split (freight.crossing_choice)",
             )
         )
     out.append(

@@ -42,6 +42,8 @@ class Platform(mesa.Agent):
         self.smoothed_volume = 0.0
         self.volume = 0.0
         self.trains = 0.0
+        self.inbound = 0.0  # return cargo carried back to China last step
+        self.return_trains = 0.0
         self.unit_cost = model.p.freight.rail_cost
         self.subsidy_rate = 0.0
         self.target = 0.0
@@ -132,39 +134,51 @@ class Platform(mesa.Agent):
         self.unit_cost = float(unit)
         return self.unit_cost
 
-    def run_trains(self, volume: float, haul_revenue: float) -> None:
-        """Run trains for this step's cargo and target; book revenue, subsidy and cost.
+    def run_trains(self, volume: float, haul_revenue: float, inbound: float = 0.0) -> None:
+        """Run trains for this step's cargo and target, and back; book revenue, subsidy, cost.
 
         ``haul_revenue`` is the cost-weighted volume (containers times haul factor) at the
-        quoted unit cost, so revenue and costs follow each destination's haul.
+        quoted unit cost, so revenue and costs follow each destination's haul; ``inbound``
+        is the return cargo (:meth:`BRIModel.ship_inbound
+        <sim.model.model.BRIModel.ship_inbound>`).
         """
         f = self.model.p.freight
+        cap = self.model.p.policy.subsidy.empty_slot_cap
         trains = mech.platform_trains(
-            volume,
-            self.target,
+            volume, self.target, self.is_open, slots=f.train_slots, empty_slot_cap=cap
+        )
+        back = mech.platform_return_trains(
+            inbound,
+            trains,
             self.is_open,
             slots=f.train_slots,
-            empty_slot_cap=self.model.p.policy.subsidy.empty_slot_cap,
+            target_share=f.return_target,
+            empty_slot_cap=cap,
         )
         full_train_cost = mech.platform_cost(trains, self.capacity, f)
-        self.book(volume, haul_revenue, float(trains), float(full_train_cost))
+        self.book(volume, haul_revenue, float(trains), float(full_train_cost), inbound, float(back))
 
     def book(
-        self, volume: float, haul_revenue: float, trains: float, full_train_cost: float
+        self,
+        volume: float,
+        haul_revenue: float,
+        trains: float,
+        full_train_cost: float,
+        inbound: float = 0.0,
+        return_trains: float = 0.0,
     ) -> None:
-        """Book a step's ``trains``: revenue, subsidy, train and fixed costs, deficit cover.
+        """Book a step's ``trains`` both ways: revenue, subsidy, train and fixed costs, cover.
 
         ``full_train_cost`` is the cost of one container on a full train at this
         frequency (:func:`~sim.model.mechanisms.cost_per_feu`); the accounts are
-        :func:`~sim.model.mechanisms.platform_accounts`, which the model also computes for
-        all platforms at once.
+        :func:`~sim.model.mechanisms.platform_accounts` of both directions
+        (:func:`~sim.model.mechanisms.both_ways`), which the model also computes for all
+        platforms at once.
         """
         f = self.model.p.freight
         sub = self.model.p.policy.subsidy
         accounts = mech.platform_accounts(
-            volume,
-            haul_revenue,
-            trains,
+            *mech.both_ways(volume, haul_revenue, trains, inbound, return_trains),
             full_train_cost,
             self.unit_cost,
             self.subsidy_rate,
@@ -175,7 +189,8 @@ class Platform(mesa.Agent):
             national_cap=sub.national_cap,
         )
         smoothed = mech.smoothed_volume(volume, self.smoothed_volume, f.price_smoothing)
-        self.receive(volume, trains, *(float(a) for a in accounts), float(smoothed))
+        accounts = (float(a) for a in accounts)
+        self.receive(volume, trains, *accounts, float(smoothed), inbound, return_trains)
 
     def receive(
         self,
@@ -188,6 +203,8 @@ class Platform(mesa.Agent):
         deficit_cover: float,
         unfunded: float,
         smoothed_volume: float,
+        inbound: float = 0.0,
+        return_trains: float = 0.0,
     ) -> None:
         """Take a step's cargo, trains and accounts (:class:`~sim.model.mechanisms.Accounts`).
 
@@ -205,6 +222,8 @@ class Platform(mesa.Agent):
         self.unfunded = unfunded
         self.unfunded_quarters = self.unfunded_quarters + 1 if unfunded > 0 else 0
         self.smoothed_volume = smoothed_volume
+        self.inbound = inbound
+        self.return_trains = return_trains
 
     def output(self) -> float:
         """What the platform's last step counts as in the race (trains or full trains)."""

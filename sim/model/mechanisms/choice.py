@@ -200,3 +200,18 @@ def receivables_factor(constrained, risk_class, cover, strength):
     """
     loss = strength * (np.asarray(risk_class) / 4.0) * (1.0 - cover)
     return np.where(constrained, 1.0 - loss, 1.0)
+
+
+def inbound_shares(previous, probs, available, rechoose):
+    """Route shares of a cell's return cargo after this quarter's re-choice.
+
+    A share ``rechoose`` of the cargo re-chooses by ``probs`` (the nested logit over the
+    options on offer); the rest keeps ``previous`` where that option is ``available``,
+    and cargo whose route is gone re-chooses too: ``share = keep * previous +
+    (rechoose + (1 - rechoose) * lost) * probs`` with ``keep = (1 - rechoose) * available``
+    and ``lost`` the previous share of options no longer available. Rows sum to one when
+    ``previous`` rows do (over the options on offer plus any lost).
+    """
+    previous = np.where(available, np.asarray(previous, dtype=float), 0.0)
+    lost = 1.0 - previous.sum(axis=1, keepdims=True)
+    return (1.0 - rechoose) * previous + (rechoose + (1.0 - rechoose) * lost) * probs

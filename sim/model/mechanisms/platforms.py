@@ -57,16 +57,45 @@ def load_factor(volume, trains, slots):
         return np.where(trains > 0, volume / (trains * slots), 0.0)
 
 
-def return_trains(inbound_volume, outbound_trains, *, slots, target_share):
+def return_trains(inbound_volume, outbound_trains, *, slots, target_share, empty_slot_cap=1.0):
     """Trains a platform runs back to China: enough for its inbound cargo, at least its target.
 
     ``max(inbound_volume / slots, target_share * outbound_trains)``: the return target is
     the share ``target_share`` of the trains run out, and the cargo's own trains are never
-    cut (continuous trains, as :func:`trains_run`).
+    cut (continuous trains, as :func:`trains_run`, whose ``empty_slot_cap`` rule bounds
+    the trains run for the target).
     """
-    needed = np.asarray(inbound_volume, dtype=float) / slots
     target = target_share * np.asarray(outbound_trains, dtype=float)
-    return np.maximum(needed, target)
+    return trains_run(inbound_volume, target, slots=slots, empty_slot_cap=empty_slot_cap)
+
+
+def platform_return_trains(
+    inbound_volume, outbound_trains, is_open, *, slots, target_share, empty_slot_cap
+):
+    """:func:`return_trains` where the platform runs, none where it is closed."""
+    back = return_trains(
+        inbound_volume,
+        outbound_trains,
+        slots=slots,
+        target_share=target_share,
+        empty_slot_cap=empty_slot_cap,
+    )
+    return np.where(is_open, back, 0.0)
+
+
+def both_ways(volume, haul_revenue, trains, inbound, return_trains):
+    """Cargo, haul-weighted cargo and trains of both directions, for the accounts.
+
+    Return cargo pays the platform's price at the mean haul of its outbound cargo (1
+    without outbound cargo): ``(volume + inbound, haul_revenue + inbound * haul, trains +
+    return_trains)``.
+    """
+    volume = np.asarray(volume, dtype=float)
+    haul_revenue = np.asarray(haul_revenue, dtype=float)
+    inbound = np.asarray(inbound, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        haul = np.where(volume > 0, haul_revenue / volume, 1.0)
+    return volume + inbound, haul_revenue + inbound * haul, np.asarray(trains) + return_trains
 
 
 def empty_containers(volume, trains, slots):

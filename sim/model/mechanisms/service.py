@@ -79,3 +79,25 @@ def platform_crossing_delay(platform_trains, platform_crossing, capacity, *, con
     delay = crossing_delay(load, capacity, congestion=congestion)
     crossing = np.asarray(platform_crossing, dtype=np.intp)
     return np.where(crossing >= 0, delay[np.maximum(crossing, 0)], 0.0)
+
+
+def crossing_shares(via_km, delay_days, *, km_cost, day_value, scale):
+    """Share of each platform's trains through each crossing: a logit over crossings.
+
+    The cost of crossing ``k`` for platform ``p`` is ``km_cost * via_km[p, k] + day_value
+    * delay_days[k]`` (USD per FEU: route km to where the corridor's routes rejoin, and
+    the congestion delay); ``share[p, k] = exp(-cost[p, k] / scale)`` normalised over the
+    crossings on ``p``'s corridor (``via_km`` finite). Rows sum to one.
+    """
+    via_km = np.asarray(via_km, dtype=float)
+    ok = np.isfinite(via_km)
+    cost = km_cost * np.where(ok, via_km, 0.0) + day_value * np.asarray(delay_days)[None, :]
+    cost = np.where(ok, cost, np.inf)
+    util = -(cost - cost.min(axis=1, keepdims=True)) / scale
+    weight = np.where(ok, np.exp(util), 0.0)
+    return weight / weight.sum(axis=1, keepdims=True)
+
+
+def crossing_trains(split, trains):
+    """Trains through each crossing: ``split.T @ trains`` (a platform's trains by its split)."""
+    return np.asarray(split, dtype=float).T @ np.asarray(trains, dtype=float)

@@ -147,7 +147,8 @@ class ReferenceEnterprise(mesa.Agent):
             days = m.rail_days[i, c] * f.rail_days_factor
             wait = f.wait_weight * m.vot[s] * m.wait_days[i]
             leg_km = m.extra_leg_km[i]
-            leg = f.domestic_rail_cost * leg_km + m.vot[s] * f.domestic_rail_days * leg_km / 1e3
+            leg_days = f.domestic_rail_days * leg_km / 1e3 + m.platform_delay[i]
+            leg = f.domestic_rail_cost * leg_km + m.vot[s] * leg_days
             costs.append(m.rail_price[i] * m.haul[i, c] + inland + m.vot[s] * days + wait + leg)
         sea = (
             f.sea_cost * m.sea_factor[c]

@@ -71,7 +71,7 @@ class ReferenceModel(BRIModel):
             origin[firm.province, firm.route] += firm.rail
         self.origin_volume = origin[:, : self.sea]
         for pl in self.platforms:
-            pl.run_trains(volume[pl.index], weighted[pl.index])
+            pl.run_trains(volume[pl.index], weighted[pl.index], self.inbound_volume[pl.index])
             pl.adjust_capacity(self.steps)
 
     # --- mechanisms 5 and 6 -------------------------------------------------------------
