@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from helpers import build_small, run_small
 
-
 BOTH_WAYS = {
     "run": {"platform_layer": "cities", "steps": 10},
     "partners": {"inbound_ratio": 0.6},

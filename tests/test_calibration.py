@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from sim.analysis.calibration import directions, fit, record, search
 from sim.cli.app import app
 from sim.experiments.experiment import child_seeds, run
+from sim.outcomes import CROSSING_OUTCOMES
 from sim.plots.calibration import event_marks
 from sim.scenario.fitted import CALIBRATED, fitted_file, fitted_values
 from sim.scenario.loading import load_scenario
@@ -413,3 +414,21 @@ def test_defaults_text_round_trips_the_fitted_point():
     written = tomllib.loads(text)
     assert written.pop("source") == "calibrated: test"
     assert written == {k: v for k, v in fitted_file().items() if k != "source"}
+
+
+def test_extract_reads_return_trains_and_crossing_counts():
+    # with the outcomes of trains both ways: return trains are 60% of outbound, and the
+    # crossings' own counts (not the platforms' labels) give the 2020 shares
+    outcomes, platforms = hand_tables()
+    outcomes["return_trains"] = 0.6 * outcomes["trains"]
+    counts = {"Alashankou": 40.0, "Khorgos": 30.0, "Erenhot": 10.0, "Manzhouli": 15.0}
+    for name, column in CROSSING_OUTCOMES.items():
+        outcomes[column] = counts.get(name, 5.0 if name == "Suifenhe" else 99.0)
+    values = fit.extract(outcomes, platforms)
+    assert values["return_trains_2016"] == pytest.approx(0.6)
+    assert values["return_trains_2021"] == pytest.approx(0.6)
+    assert values["crossing_Alashankou"] == pytest.approx(0.4)  # of the five: 100 a quarter
+    assert values["crossing_Khorgos"] == pytest.approx(0.3)
+    assert values["crossing_Suifenhe"] == pytest.approx(0.05)
+    assert values["corridor_west"] == pytest.approx(0.7)
+    assert values["corridor_east"] == pytest.approx(0.2)
