@@ -206,3 +206,24 @@ def test_probabilities_and_inclusive_value(case):
     assert np.all(higher <= inclusive + 1e-9 * np.maximum(np.abs(inclusive), 1.0))
     # the inclusive value alone agrees
     np.testing.assert_array_equal(mech.nested_inclusive_value(cost, scale, nest, lam), inclusive)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    lam=st.floats(0.05, 0.99),
+    n=st.integers(1, 12),
+)
+def test_hub_choice_is_the_general_nested_logit_with_two_nests(seed, lam, n):
+    # the two-nest fast path against the general nested logit, with a loyalty bonus
+    rng = np.random.default_rng(seed)
+    cost = rng.uniform(500.0, 9000.0, (7, n + 1))
+    cost[:, :-1][rng.random((7, n)) < 0.3] = np.inf  # some hubs unavailable, sea never
+    bonus = np.zeros_like(cost)
+    bonus[:, 0] = 300.0
+    nest = mech.rail_and_sea_nests(n + 1)
+    p0, i0 = mech.nested_logit(cost, 400.0, nest, lam, bonus=bonus)
+    p1, i1 = mech.hub_choice(cost, 400.0, lam, bonus=bonus)
+    np.testing.assert_allclose(p1, p0, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(i1, i0, rtol=1e-12)
+    np.testing.assert_allclose(mech.hub_inclusive_value(cost, 400.0, lam), i0, rtol=1e-12)

@@ -131,6 +131,7 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         ]
         self.platform_list = [pl.pid for pl in self.platforms]
         self.inbound_state: np.ndarray | None = None  # return cargo's route shares by cell
+        self.priced: tuple | None = None  # this step's priced cells, for the return cargo
         self.sea = len(self.platforms)  # index of the sea route among the options
         # the city that takes a province's credit by origin under pooling: its first city
         self.seat_city = np.array(
@@ -298,7 +299,12 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         occupied, row = self.occupied_cells(cells)
         options = self.usable_options()
         cost, avail = self.generalized_cost(occupied, options)
-        inclusive = mech.hub_inclusive_value(cost, f.logit_scale, f.nest_scale)[row]
+        if self.p.partners.inbound_ratio > 0:  # return cargo chooses by the same logit
+            probs, inclusive = mech.hub_choice(cost, f.logit_scale, f.nest_scale)
+            self.priced = (cells, occupied, row, options, avail, probs)
+        else:
+            inclusive = mech.hub_inclusive_value(cost, f.logit_scale, f.nest_scale)
+        inclusive = inclusive[row]
         sea_cost = cost[row, -1]
         firms.choose_routes(cost, avail, row, options, self.draws)
         finance = firms.receivables(self.p.policy.finance.insurance_cover)
@@ -327,10 +333,17 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             n_cells = len(self.provinces) * len(self.partners) * len(SECTORS)
             self.inbound_state = np.zeros((n_cells, self.sea + 1))
             self.inbound_state[:, self.sea] = 1.0
-        occupied, row = self.occupied_cells(firms.cells())
-        options = self.usable_options()
-        cost, avail = self.generalized_cost(occupied, options)
-        probs = mech.hub_choice_probabilities(cost, f.logit_scale, f.nest_scale)
+        cells = firms.cells()
+        priced = self.priced
+        if priced is not None and np.array_equal(priced[0], cells):
+            # priced by ship_exports this step (the same cells, costs and logit)
+            _, occupied, row, options, avail, probs = priced
+        else:  # e.g. the reference model, which prices agent by agent
+            occupied, row = self.occupied_cells(cells)
+            options = self.usable_options()
+            cost, avail = self.generalized_cost(occupied, options)
+            probs = mech.hub_choice_probabilities(cost, f.logit_scale, f.nest_scale)
+        self.priced = None
         state = self.inbound_state[occupied][:, options]  # routes gone drop out
         shares = mech.inbound_shares(state, probs, avail, 1.0 / f.contract_length)
         self.inbound_state[occupied] = 0.0

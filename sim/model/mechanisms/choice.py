@@ -143,30 +143,68 @@ def _nested(util, nest, lam):
 def hub_choice(cost, scale, nest_scale, *, bonus=None):
     """Hub choice: rail options in one nest, the sea (the last option) in the other.
 
-    :func:`nested_logit` with :func:`rail_and_sea_nests`; at ``nest_scale == 1`` exactly
-    the plain :func:`logit` (computed by it, so the figures are the plain logit's to the
-    last bit). Returns the probabilities and the inclusive value (cost units).
+    :func:`nested_logit` with :func:`rail_and_sea_nests` (computed by :func:`_two_nests`,
+    its two-nest case); at ``nest_scale == 1`` exactly the plain :func:`logit` (computed
+    by it, so the figures are the plain logit's to the last bit). Returns the
+    probabilities and the inclusive value (cost units), the latter without the bonus.
     """
     if nest_scale == 1.0:
         return logit(cost, scale, bonus=bonus)
-    nest = rail_and_sea_nests(np.shape(cost)[-1])
-    return nested_logit(cost, scale, nest, nest_scale, bonus=bonus)
+    lam = _hub_lambda(nest_scale)
+    util = -np.asarray(cost, dtype=float) / scale
+    probs, inclusive = _two_nests(util, lam)
+    if bonus is not None:
+        probs = _two_nests(util + np.asarray(bonus, dtype=float) / scale, lam)[0]
+    return probs, -scale * inclusive
 
 
 def hub_choice_probabilities(cost, scale, nest_scale, *, bonus=None):
     """The probabilities of :func:`hub_choice` alone."""
     if nest_scale == 1.0:
         return choice_probabilities(cost, scale, bonus=bonus)
-    nest = rail_and_sea_nests(np.shape(cost)[-1])
-    return nested_choice_probabilities(cost, scale, nest, nest_scale, bonus=bonus)
+    util = -np.asarray(cost, dtype=float) / scale
+    if bonus is not None:
+        util = util + np.asarray(bonus, dtype=float) / scale
+    return _two_nests(util, _hub_lambda(nest_scale))[0]
 
 
 def hub_inclusive_value(cost, scale, nest_scale):
     """The inclusive value of :func:`hub_choice` alone (cost units)."""
     if nest_scale == 1.0:
         return inclusive_value(cost, scale)
-    nest = rail_and_sea_nests(np.shape(cost)[-1])
-    return nested_inclusive_value(cost, scale, nest, nest_scale)
+    util = -np.asarray(cost, dtype=float) / scale
+    return -scale * _two_nests(util, _hub_lambda(nest_scale))[1]
+
+
+def _hub_lambda(nest_scale):
+    lam = float(nest_scale)
+    if not 0.0 < lam <= 1.0:
+        raise ValueError("nest_scale (lambda) must lie in (0, 1]")
+    return lam
+
+
+def _two_nests(util, lam):
+    """:func:`_nested` for the rail nest (all options but the last) and the sea (the last).
+
+    The same shifts and formulas, written for two nests so that no nest-membership matrix
+    is built: the rail nest's weight is ``exp(lam (log S + t))`` with ``S = sum_rail
+    exp(w_j - t)`` and ``t`` its best ``w``; the sea's, alone in its nest, ``exp(lam
+    w_sea)``.
+    """
+    top = np.max(util, axis=-1, keepdims=True)
+    w = (util - top) / lam
+    rail = w[..., :-1]
+    rail_top = np.max(rail, axis=-1, keepdims=True) if rail.shape[-1] else top * 0 - np.inf
+    rail_top = np.where(np.isfinite(rail_top), rail_top, 0.0)
+    e = np.exp(rail - rail_top)
+    total = e.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        rail_weight = np.exp(lam * (np.log(total) + rail_top))
+    sea_weight = np.exp(lam * w[..., -1:])
+    weight_sum = rail_weight + sea_weight
+    within = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    probs = np.concatenate([within * (rail_weight / weight_sum), sea_weight / weight_sum], -1)
+    return probs, np.log(weight_sum[..., 0]) + top[..., 0]
 
 
 def pick(probs, u, rows=None):
