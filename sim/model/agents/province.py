@@ -84,12 +84,19 @@ class Province(mesa.Agent):
     @property
     def subsidy(self) -> float:
         """Mean subsidy rate of the province's cities."""
-        return float(np.mean([city.subsidy for city in self.cities])) if self.cities else 0.0
+        return self._mean("subsidy")
 
     @property
     def markup(self) -> float:
         """Mean train-target markup of the province's cities."""
-        return float(np.mean([city.markup for city in self.cities])) if self.cities else 0.0
+        return self._mean("markup")
+
+    def _mean(self, name: str) -> float:
+        """Mean of a lever over the province's cities (0 without cities; one city: its own)."""
+        cities = self.cities
+        if len(cities) == 1:  # the province-hub layer: no array for one number
+            return float(getattr(cities[0], name))
+        return float(np.mean([getattr(c, name) for c in cities])) if cities else 0.0
 
     @property
     def objective(self) -> float | None:
