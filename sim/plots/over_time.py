@@ -90,6 +90,11 @@ def plot_group(
     names = [n for n, o in OUTCOMES.items() if o.group == group and n in set(stats["outcome"])]
     if not names:
         raise KeyError(f"no outcomes of group '{group}' in the statistics")
+    values = stats.set_index("outcome")[["mean", "low", "high"]]
+    zero = [n for n in names if not values.loc[[n]].to_numpy().any()]
+    if zero and len(zero) < len(names):  # a mechanism switched off: say so, draw the rest
+        names = [n for n in names if n not in zero]
+        caption = "; ".join(filter(None, [caption, f"zero throughout: {', '.join(zero)}"]))
     ncols = min(ncols, len(names))
     nrows = math.ceil(len(names) / ncols)
     fig = Figure(figsize=(3.3 * ncols, 2.5 * nrows + 1.0), layout="constrained")
