@@ -268,6 +268,23 @@ def test_validate_reports_each_file(tmp_path):
     assert "ok  " in mixed.stdout and "run.steps" in mixed.stderr
 
 
+def test_validate_notes_a_list_that_replaces_the_parent_s(tmp_path):
+    # extends merges tables, but a list replaces the parent's whole: validate says so
+    (tmp_path / "parent.toml").write_text(
+        'name = "p"\n[[events]]\nstep = 2\nkind = "crisis"\ncountries = ["Laos"]\nduration = 2\n'
+        '[[events]]\nstep = 3\nkind = "crisis"\ncountries = ["Laos"]\nduration = 2\n'
+    )
+    (tmp_path / "child.toml").write_text(
+        'extends = "parent.toml"\nname = "c"\n'
+        '[[events]]\nstep = 5\nkind = "crisis"\ncountries = ["Laos"]\nduration = 1\n'
+    )
+    (tmp_path / "same.toml").write_text('extends = "parent.toml"\nname = "s"\n')
+    result = invoke("validate", tmp_path / "child.toml", tmp_path / "same.toml")
+    assert result.exit_code == 0, result.output
+    assert "note: events: this file's list (1 items) replaces the 2 it extends" in result.stdout
+    assert result.stdout.count("note:") == 1  # the file that inherits its list: no note
+
+
 def test_params_table_and_markdown():
     table = invoke("params")
     assert table.exit_code == 0

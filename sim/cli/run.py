@@ -35,7 +35,7 @@ from sim.cli.common import (
     wide_console,
 )
 from sim.cli.report import show_report
-from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.loading import ScenarioError, load_scenario, replaced_lists
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -198,6 +198,8 @@ def validate(
             )
         else:
             typer.echo(f"ok  {path}  ({s.name})")
+            for note in replaced_lists(path):
+                typer.echo(f"    note: {note}")
     if failed:
         raise typer.Exit(USAGE_ERROR)
 

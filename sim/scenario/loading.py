@@ -61,6 +61,38 @@ def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     return deep_merge(merged, raw)
 
 
+def replaced_lists(path: str | Path) -> list[str]:
+    """Where a file's own list replaces a different list of the scenario it extends.
+
+    ``extends`` merges tables but a list (``[[events]]``, ``run.provinces``) replaces the
+    parent's whole: one line per such key, naming both lengths, for ``sim validate``.
+    """
+    path = Path(path).resolve()
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    parents = raw.pop("extends", [])
+    parents = [parents] if isinstance(parents, str) else parents
+    inherited: dict[str, Any] = {}
+    for name in parents:
+        inherited = deep_merge(inherited, _read_toml((path.parent / name).resolve(), (path,)))
+    out: list[str] = []
+
+    def walk(own: dict[str, Any], base: dict[str, Any], prefix: str) -> None:
+        for key, value in own.items():
+            dotted = f"{prefix}{key}"
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                walk(value, base[key], f"{dotted}.")
+            elif isinstance(value, list) and isinstance(base.get(key), list) and base[key]:
+                out.extend(
+                    f"{dotted}: this file's list ({len(value)} items) replaces the"
+                    f" {len(base[key])} it extends (extends merges tables, not lists)"
+                    for _ in [0]
+                    if value != base[key]
+                )
+
+    walk(raw, inherited, "")
+    return out
+
+
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Merge ``over`` into a copy of ``base``: tables merge, other values replace."""
     out = copy.deepcopy(base)
