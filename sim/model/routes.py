@@ -68,7 +68,11 @@ class RouteNetwork:
         own_lon = np.array([pl.lon for pl in self.platforms])
         own_lat = np.array([pl.lat for pl in self.platforms])
         km = mech.haversine_km(own_lon, own_lat, lon, lat) * self.p.freight.route_factor
-        corridor = np.array([pl.corridor for pl in self.platforms])
+        return self._beyond_corridor_best(km)
+
+    def _beyond_corridor_best(self, km: np.ndarray) -> np.ndarray:
+        """Each platform's ``km`` less the smallest among its corridor's platforms."""
+        corridor = self.platform_corridor
         best = {k: km[corridor == k].min() for k in set(corridor.tolist())}
         return km - np.array([best[k] for k in corridor])
 
@@ -123,9 +127,7 @@ class RouteNetwork:
                 scale=f.crossing_scale,
             )
             km = (self.crossing_split * np.where(np.isfinite(self.via_km), self.via_km, 0.0)).sum(1)
-            corridor = self.platform_corridor
-            best = {k: km[corridor == k].min() for k in set(corridor.tolist())}
-            self.extra_leg_km = km - np.array([best[k] for k in corridor])
+            self.extra_leg_km = self._beyond_corridor_best(km)
         self.platform_delay = self.crossing_split @ self.crossing_delay
 
     def leg_costs(self) -> np.ndarray:

@@ -194,7 +194,7 @@ def _two_nests(util, lam):
     top = np.max(util, axis=-1, keepdims=True)
     w = (util - top) / lam
     rail = w[..., :-1]
-    rail_top = np.max(rail, axis=-1, keepdims=True) if rail.shape[-1] else top * 0 - np.inf
+    rail_top = np.max(rail, axis=-1, keepdims=True, initial=-np.inf)  # -inf: no rail option
     rail_top = np.where(np.isfinite(rail_top), rail_top, 0.0)
     e = np.exp(rail - rail_top)
     total = e.sum(axis=-1, keepdims=True)
