@@ -55,6 +55,6 @@ def run(scenario: Scenario, *, seed: int, steps: int | None = None) -> RunResult
     return RunResult(
         seed=seed,
         outcomes=pd.DataFrame.from_records(model.records),
-        provinces=pd.DataFrame.from_records(model.province_records),
-        platforms=pd.DataFrame.from_records(model.platform_records),
+        provinces=model.province_rows.frame(),
+        platforms=model.platform_rows.frame(),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from sim.model import mechanisms as mech
 from sim.outcomes import CROSSING_OUTCOMES
@@ -30,38 +31,32 @@ def collect_step(m: BRIModel) -> None:
     """Append this step's outcome row and its province and platform rows to the model."""
     f = m.p.freight
     firms = m.firms
-    pls = m.platforms
-    volume = np.array([pl.volume for pl in pls])
-    trains = np.array([pl.trains for pl in pls])
-    open_ = np.array([pl.is_open for pl in pls])
-    capacity = np.array([pl.capacity for pl in pls])
-    subsidy = np.array([pl.subsidy for pl in pls])
-    rate = np.array([pl.subsidy_rate for pl in pls])
-    price = np.array([pl.unit_cost * (1 - pl.subsidy_rate) for pl in pls])
-    member = np.array([pl.owner.member for pl in pls])
-    listed = set(m.p.policy.coordination.designated_hubs.hubs)
-    designated = np.array([pl.pid in listed for pl in pls])  # listed, enabled or not
+    t = m.platform_table
+    volume, trains, open_, capacity = t.volume, t.trains, t.is_open, t.capacity
+    subsidy, rate = t.subsidy, t.subsidy_rate
+    price = t.unit_cost * (1 - rate)
+    member = m.platform_member()
+    designated = m._listed(m.p.policy.coordination.designated_hubs.hubs)  # enabled or not
     rail = float(volume.sum())
     exports = float(firms.exports.sum())
     value_by_province = np.bincount(
         firms.shipped_province, weights=firms.revenue, minlength=len(m.provinces)
     )
-    sichuan = [pl.province.name == "Sichuan" for pl in pls]
+    sichuan = m.platform_province_names == "Sichuan"
     members = np.array([pr.member for pr in m.provinces])
     member_freight = m.origin_volume[members]
     member_total = float(member_freight.sum())
     flows = m.flows
     stocks = np.array([pr.innovation for pr in m.provinces])
-    facilitated = np.isin(np.array(m.partner_list), m.p.policy.trade.partners)
-    europe = np.isin(np.array([c.region for c in m.partners]), EUROPE)[firms.shipped_country]
+    facilitated = np.isin(m.partner_names, m.p.policy.trade.partners)
+    europe = m.partner_in_europe[firms.shipped_country]
     europe_value = float(firms.revenue[europe].sum())
     europe_rail_value = float((firms.rail * m.cargo_value[firms.shipped_sector])[europe].sum())
-    fixed = float(sum(pl.fixed_cost for pl in pls))
-    surplus = float(sum(pl.operating_surplus for pl in pls))
+    fixed = float(sum(t.fixed_cost.tolist()))
+    surplus = float(sum((t.revenue + t.subsidy - t.variable_cost).tolist()))
     sub_total = float(subsidy.sum())
     top5 = np.sort(trains)[-5:].sum()
-    inbound = np.array([pl.inbound for pl in pls])
-    back = np.array([pl.return_trains for pl in pls])
+    inbound, back = t.inbound, t.return_trains
     crossing = dict(zip(m.crossing_list, m.crossing_trains.tolist(), strict=True))
     row = {
         "step": m.steps,
@@ -147,42 +142,78 @@ def collect_step(m: BRIModel) -> None:
         - row["welfare_insurance_payouts"]
     )
     m.records.append(row)
-    for pr in m.provinces:
-        m.province_records.append(
-            {
-                "step": m.steps,
-                "province": pr.name,
-                "member": pr.member,
-                "subsidy_rate": pr.subsidy,
-                "markup": pr.markup,
-                "open_platforms": len(pr.open_platforms),
-                "credited_trains": pr.credited_trains,
-                "credited_volume": pr.credited_volume,
-                "subsidy_paid": pr.subsidy_paid / 1e6,
-                "fixed_paid": pr.fixed_paid / 1e6,
-                "export_value": float(value_by_province[pr.index]),
-                "innovation": pr.innovation,
-                "objective": pr.objective if pr.objective is not None else 0.0,
-            }
-        )
-    load = mech.load_factor(volume, trains, f.train_slots).tolist()
-    for pl, load_factor in zip(pls, load, strict=True):
-        m.platform_records.append(
-            {
-                "step": m.steps,
-                "platform": pl.pid,
-                "province": pl.province.name,
-                "corridor": pl.corridor,
-                "open": pl.is_open,
-                "designated": pl.designated,
-                "volume": pl.volume,
-                "trains": pl.trains,
-                "load_factor": load_factor,
-                "capacity": pl.capacity,
-                "subsidy_rate": pl.subsidy_rate,
-                "unit_cost": pl.unit_cost,
-                "subsidy": pl.subsidy / 1e6,
-                "inbound": pl.inbound,
-                "return_trains": pl.return_trains,
-            }
-        )
+    ct = m.city_table
+    accounts = {
+        name: getattr(ct, name).tolist()
+        for name in ("credited_trains", "credited_volume", "subsidy_paid", "fixed_paid")
+    }
+    province_rows = {}
+    for name in ("subsidy", "markup"):  # as Province._mean, provinces grouped by city count
+        values = np.array([getattr(c, name) for c in m.cities])
+        mean = np.zeros(len(m.provinces))
+        for rows, cities in m.provinces_by_city_count:
+            one = cities.shape[1] == 1  # one city: its own value
+            mean[rows] = values[cities[:, 0]] if one else values[cities].mean(axis=1)
+        province_rows[name] = mean
+    for name, values in accounts.items():  # as Province._total
+        province_rows[name] = [float(sum(values[i] for i in idx)) for idx in m.province_cities]
+    scores = [c.objective for c in m.cities]
+    province_rows["objective"] = [
+        float(sum(ok)) if (ok := [scores[i] for i in idx if scores[i] is not None]) else 0.0
+        for idx in m.province_cities
+    ]
+    n_pr = len(m.provinces)
+    m.province_rows.append(
+        step=np.full(n_pr, m.steps),
+        province=m.province_names,
+        member=members,
+        subsidy_rate=province_rows["subsidy"],
+        markup=province_rows["markup"],
+        open_platforms=np.bincount(m.platform_province, weights=open_, minlength=n_pr).astype(int),
+        credited_trains=np.array(province_rows["credited_trains"]),
+        credited_volume=np.array(province_rows["credited_volume"]),
+        subsidy_paid=np.array(province_rows["subsidy_paid"]) / 1e6,
+        fixed_paid=np.array(province_rows["fixed_paid"]) / 1e6,
+        export_value=value_by_province.astype(float),
+        innovation=stocks,
+        objective=np.array(province_rows["objective"]),
+    )
+    m.platform_rows.append(
+        step=np.full(m.sea, m.steps),
+        platform=m.platform_names,
+        province=m.platform_province_names,
+        corridor=m.platform_corridors,
+        open=open_.copy(),
+        designated=designated,
+        volume=volume.copy(),
+        trains=trains.copy(),
+        load_factor=mech.load_factor(volume, trains, f.train_slots),
+        capacity=capacity.copy(),
+        subsidy_rate=rate.copy(),
+        unit_cost=t.unit_cost.copy(),
+        subsidy=subsidy / 1e6,
+        inbound=inbound.copy(),
+        return_trains=back.copy(),
+    )
+
+
+class StepTable:
+    """A table recorded a step at a time, as columns (one array per column and step)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[dict[str, np.ndarray]] = []
+
+    def append(self, **columns: np.ndarray) -> None:
+        """Add this step's rows, one array per column, all of one length."""
+        self.chunks.append(columns)
+
+    def frame(self) -> pd.DataFrame:
+        """All rows recorded so far, in order."""
+        if not self.chunks:
+            return pd.DataFrame()
+        names = list(self.chunks[0])
+        return pd.DataFrame({n: np.concatenate([c[n] for c in self.chunks]) for n in names})
+
+    def records(self) -> list[dict]:
+        """All rows recorded so far as dicts of Python values."""
+        return self.frame().to_dict("records")

@@ -20,7 +20,8 @@ import numpy as np
 from sim import data
 from sim.model import mechanisms as mech
 from sim.model.agents import City, Enterprise, Lender, PartnerCountry, Platform, Province
-from sim.model.collect import collect_step
+from sim.model.agents.columns import Table
+from sim.model.collect import EUROPE, StepTable, collect_step
 from sim.model.draws import Draws
 from sim.model.errors import check_step
 from sim.model.firms import Firms, StepFlows
@@ -53,8 +54,8 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         self.streams = Streams(*self.rng.spawn(len(Streams.__dataclass_fields__)))
         self.p = scenario.model_copy(deep=True)  # events may switch policies mid-run
         self.records: list[dict] = []
-        self.province_records: list[dict] = []
-        self.platform_records: list[dict] = []
+        self.province_rows = StepTable()  # one row per province and step
+        self.platform_rows = StepTable()  # one row per platform and step
         self._build_partners()
         self._build_provinces()
         self._build_platforms()
@@ -62,6 +63,16 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         self.lender = Lender(self, cash=0.0)
         self._build_enterprises()
         self.flows = StepFlows()
+
+    @property
+    def province_records(self) -> list[dict]:
+        """The per-province rows recorded so far (``step``, ``province``, levers, accounts)."""
+        return self.province_rows.records()
+
+    @property
+    def platform_records(self) -> list[dict]:
+        """The per-platform rows recorded so far (``step``, ``platform``, trains, accounts)."""
+        return self.platform_rows.records()
 
     # --- construction -------------------------------------------------------------------
 
@@ -76,6 +87,8 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             for i, (r, t) in enumerate(zip(table.itertuples(), trends, strict=True))
         ]
         self.partner_list = [c.name for c in self.partners]
+        self.partner_names = np.array(self.partner_list)
+        self.partner_in_europe = np.isin([c.region for c in self.partners], EUROPE)
         self.partner_weights = self._destination_weights()
         self.risk_class = np.array([c.risk_class for c in self.partners])
         region_index = {r: i for i, r in enumerate(data.REGIONS)}
@@ -121,15 +134,36 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         table = table[table["province"].isin(self.province_list)].reset_index(drop=True)
         self.cities: list[City] = []
         city_of: dict[tuple[str, str], City] = {}
-        for pr in self.provinces:  # cities in province order, each in table order
-            for name in dict.fromkeys(table.loc[table["province"] == pr.name, "city"]):
-                city_of[pr.name, name] = City(self, len(self.cities), name, pr)
-                self.cities.append(city_of[pr.name, name])
+        names = [  # cities in province order, each in table order
+            (pr, name)
+            for pr in self.provinces
+            for name in dict.fromkeys(table.loc[table["province"] == pr.name, "city"])
+        ]
+        self.city_table = Table(City, len(names))
+        for pr, name in names:
+            city_of[pr.name, name] = City(self, len(self.cities), name, pr)
+            self.cities.append(city_of[pr.name, name])
+        self.platform_table = Table(Platform, len(table))
         self.platforms = [
             Platform(self, i, r, city_of[r.province, r.city])
             for i, r in enumerate(table.itertuples())
         ]
         self.platform_list = [pl.pid for pl in self.platforms]
+        self.platform_corridors = np.array([pl.corridor for pl in self.platforms])
+        self.platform_province_names = np.array([pl.province.name for pl in self.platforms])
+        self.platform_province = np.array([pl.province.index for pl in self.platforms])
+        self.platform_names = np.array(self.platform_list)
+        self.platform_index = {pid: i for i, pid in enumerate(self.platform_list)}
+        self.province_cities = [[c.index for c in pr.cities] for pr in self.provinces]
+        by_count: dict[int, list[int]] = {}
+        for i, idx in enumerate(self.province_cities):
+            by_count.setdefault(len(idx), []).append(i)
+        self.provinces_by_city_count = [  # (province rows, their cities) by number of cities
+            (np.array(rows), np.array([self.province_cities[i] for i in rows], dtype=int))
+            for k, rows in sorted(by_count.items())
+            if k > 0
+        ]
+        self.province_names = np.array(self.province_list)
         self.inbound_state: np.ndarray | None = None  # return cargo's route shares by cell
         self.priced: tuple | None = None  # this step's priced cells, for the return cargo
         self.sea = len(self.platforms)  # index of the sea route among the options
@@ -251,11 +285,67 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             city.adapt_policy(leader)
             city.consider_openings(presence, len(self.cities))
         self.unify_cities()
-        for pl in self.platforms:
-            if (pl.designated or pl.assembly_centre) and not pl.is_open:
-                pl.open()  # the coordination body (or the nation) runs the hubs it designates
-        for pl in self.platforms:
-            pl.set_policy()
+        t = self.platform_table
+        run_by_body = (self.designated_platforms() | self.assembly_centres()) & ~t.is_open
+        for i in np.flatnonzero(run_by_body).tolist():
+            self.platforms[i].open()  # the coordination body (or the nation) runs its hubs
+        self.set_platform_policies()
+
+    def set_platform_policies(self) -> None:
+        """Each platform takes its owner's subsidy and train target (mechanism 5).
+
+        :meth:`Platform.set_policy <sim.model.agents.Platform.set_policy>` over the arrays of
+        all platforms at once: wound-down platforms get neither; on a closed corridor or
+        after an unfunded loss, the subsidy but no target; otherwise the target is the
+        trains the smoothed cargo fills, marked up, within terminal capacity.
+        """
+        p = self.p
+        t, owner = self.platform_table, self.platform_owner
+        hubs = p.policy.coordination.designated_hubs
+        designated = self.designated_platforms()
+        wound = (self.platform_member() & hubs.enabled & ~designated) | t.unit_wound_down
+        no_target = wound | self.on_closed_corridor() | (t.unfunded > 0)
+        cap = min(p.strategy.max_subsidy, p.policy.subsidy.national_cap)
+        coord = p.policy.coordination
+        if coord.joint_cap.enabled:
+            joint = np.isin(self.platform_province_names, coord.members)
+            cap = np.where(joint, min(cap, coord.joint_cap.rate), cap)
+        city_subsidy = np.array([c.subsidy for c in self.cities])
+        city_markup = np.array([c.markup for c in self.cities])
+        rate = np.minimum(city_subsidy[owner], cap)
+        needed = t.smoothed_volume / p.freight.train_slots
+        body_sets = designated & bool(hubs.target_rule)
+        markup = np.where(body_sets, hubs.target_markup, city_markup[owner])
+        scheduled = np.maximum((1.0 + markup) * needed, p.freight.min_trains)
+        t.subsidy_rate[:] = np.where(wound, 0.0, rate)
+        t.target[:] = np.where(no_target, 0.0, np.minimum(scheduled, t.capacity))
+
+    def designated_platforms(self) -> np.ndarray:
+        """Whether each platform is a hub the coordination body designated (if enabled)."""
+        hubs = self.p.policy.coordination.designated_hubs
+        return self._listed(hubs.hubs) & hubs.enabled
+
+    def assembly_centres(self) -> np.ndarray:
+        """Whether each platform is a national assembly centre (if enabled)."""
+        centres = self.p.policy.assembly_centres
+        return self._listed(centres.hubs) & centres.enabled
+
+    def _listed(self, pids) -> np.ndarray:
+        """Whether each platform is among ``pids`` (ids not in the run are ignored)."""
+        out = np.zeros(self.sea, dtype=bool)
+        out[[self.platform_index[pid] for pid in pids if pid in self.platform_index]] = True
+        return out
+
+    def platform_member(self) -> np.ndarray:
+        """Whether each platform's province belongs to the coordination body."""
+        members = set(self.p.policy.coordination.members)
+        return np.array([pr.name in members for pr in self.provinces])[self.platform_province]
+
+    def on_closed_corridor(self) -> np.ndarray:
+        """Whether each platform's corridor is closed this step."""
+        if not self.closed_corridors:
+            return np.zeros(self.sea, dtype=bool)
+        return np.isin(self.platform_corridors, list(self.closed_corridors))
 
     def _fastest_growing(self) -> City | None:
         """The city whose credited volume grew most over the last four quarters."""
@@ -277,15 +367,10 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         :meth:`Platform.posted_cost <sim.model.agents.Platform.posted_cost>`); each
         platform keeps its quoted ``unit_cost``.
         """
-        pls = self.platforms
-        unit, price = mech.posted_price(
-            [pl.smoothed_volume for pl in pls],
-            [pl.capacity for pl in pls],
-            [pl.subsidy_rate for pl in pls],
-            self.p.freight,
-        )
-        for pl, u in zip(pls, unit.tolist(), strict=True):
-            pl.unit_cost = u
+        t = self.platform_table
+        f = self.p.freight
+        unit, price = mech.posted_price(t.smoothed_volume, t.capacity, t.subsidy_rate, f)
+        t.unit_cost[:] = unit
         return price
 
     def ship_exports(self) -> None:
@@ -371,12 +456,52 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             minlength=len(self.provinces) * n_opt,
         ).reshape(len(self.provinces), n_opt)[:, : self.sea]
         self.book_platforms(volume[: self.sea], weighted[: self.sea], self.inbound_volume)
-        for pl in self.platforms:
-            pl.adjust_capacity(self.steps)
+        self.adjust_capacities(self.steps)
+
+    def adjust_capacities(self, step: int) -> None:
+        """Capacity of all open platforms: arrivals, closures, orders, retirement (mech. 3).
+
+        :meth:`Platform.adjust_capacity <sim.model.agents.Platform.adjust_capacity>` over
+        the arrays of all platforms at once: ordered capacity arrives; a platform with
+        ``strategy.close_after`` unfunded quarters closes (designated hubs excepted); a
+        wound-down member platform counts down and closes for good; the rest order capacity
+        when busy (one order at a time), retire a share after sustained low use, and close
+        below ``freight.close_below``.
+        """
+        f, t = self.p.freight, self.platform_table
+        hubs = self.p.policy.coordination.designated_hubs
+        designated = self.designated_platforms()
+        is_open = t.is_open.copy()
+        arrived = is_open & (t.pending_step >= 0) & (t.pending_step <= step)
+        capacity = t.capacity.copy()
+        capacity[arrived] += t.pending_capacity[arrived]
+        t.pending_step[arrived] = -1
+        unfunded = is_open & (t.unfunded_quarters >= self.p.strategy.close_after) & ~designated
+        wound = is_open & ~unfunded & self.platform_member() & hubs.enabled & ~designated
+        t.wind_down[wound] += 1
+        for_good = wound & (t.wind_down >= hubs.wind_down)
+        rest = is_open & ~unfunded & ~wound
+        with np.errstate(divide="ignore", invalid="ignore"):
+            use = np.where(capacity > 0, t.trains / capacity, 0.0)
+        order = rest & (use > f.expand_above) & (t.pending_step < 0)
+        t.pending_step[order] = step + f.capacity_lead_time
+        t.pending_capacity[order] = f.expand_share * capacity[order]
+        low = rest & (use < f.retire_below)
+        t.low_use[low] += 1
+        t.low_use[rest & ~low] = 0
+        retire = low & (t.low_use >= f.retire_after)
+        capacity[retire] *= 1.0 - f.retire_share
+        t.low_use[retire] = 0
+        t.capacity[:] = capacity
+        small = rest & (capacity < f.close_below)
+        for i in np.flatnonzero(unfunded | for_good | small).tolist():
+            self.platforms[i].close()
+        t.closed_for_good[for_good] = True
 
     def tally_crossings(self) -> None:
         """Trains through each border crossing this quarter, both ways, by each split."""
-        trains = np.array([pl.trains + pl.return_trains for pl in self.platforms])
+        t = self.platform_table
+        trains = t.trains + t.return_trains
         self.crossing_trains = mech.crossing_trains(self.crossing_split, trains)
 
     def book_platforms(
@@ -393,41 +518,43 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         """
         f = self.p.freight
         sub = self.p.policy.subsidy
-        pls = self.platforms
-        capacity = np.array([pl.capacity for pl in pls])
-        is_open = np.array([pl.is_open for pl in pls])
+        t = self.platform_table
         trains = mech.platform_trains(
-            volume,
-            [pl.target for pl in pls],
-            is_open,
-            slots=f.train_slots,
-            empty_slot_cap=sub.empty_slot_cap,
+            volume, t.target, t.is_open, slots=f.train_slots, empty_slot_cap=sub.empty_slot_cap
         )
         back = mech.platform_return_trains(
             inbound,
             trains,
-            is_open,
+            t.is_open,
             slots=f.train_slots,
             target_share=f.return_target,
             empty_slot_cap=sub.empty_slot_cap,
         )
         accounts = mech.platform_accounts(
             *mech.both_ways(volume, haul_revenue, trains, inbound, back),
-            mech.platform_cost(trains, capacity, f),
-            np.array([pl.unit_cost for pl in pls]),
-            np.array([pl.subsidy_rate for pl in pls]),
-            capacity,
+            mech.platform_cost(trains, t.capacity, f),
+            t.unit_cost,
+            t.subsidy_rate,
+            t.capacity,
             slots=f.train_slots,
             per_train=sub.basis == "per_train",
             fixed_cost=f.fixed_cost,
             national_cap=sub.national_cap,
         )
-        smoothed = mech.smoothed_volume(
-            volume, [pl.smoothed_volume for pl in pls], f.price_smoothing
-        )
-        columns = (volume, trains, *accounts, smoothed, inbound, back)
-        for pl, row in zip(pls, zip(*(c.tolist() for c in columns), strict=True), strict=True):
-            pl.receive(*row)
+        smoothed = mech.smoothed_volume(volume, t.smoothed_volume, f.price_smoothing)
+        # what Platform.receive does, for all platforms
+        t.volume[:] = volume
+        t.trains[:] = trains
+        t.revenue[:] = accounts.revenue
+        t.subsidy[:] = accounts.subsidy
+        t.variable_cost[:] = accounts.variable_cost
+        t.fixed_cost[:] = accounts.fixed_cost
+        t.deficit_cover[:] = accounts.deficit_cover
+        t.unfunded[:] = accounts.unfunded
+        t.unfunded_quarters[:] = np.where(accounts.unfunded > 0, t.unfunded_quarters + 1, 0)
+        t.smoothed_volume[:] = smoothed
+        t.inbound[:] = inbound
+        t.return_trains[:] = back
 
     # --- mechanism 5 and 6: who is credited and who pays ----------------------------------
 
@@ -463,34 +590,31 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         all platforms for their value to their owners (per city:
         :meth:`City.evaluate <sim.model.agents.City.evaluate>`).
         """
-        pls, cities = self.platforms, self.cities
+        cities, t, ct = self.cities, self.platform_table, self.city_table
         credit = self.credit_matrix()
         output = mech.platform_output(
-            [pl.trains for pl in pls],
-            np.array([pl.volume for pl in pls]),
+            t.trains,
+            t.volume,
             slots=self.p.freight.train_slots,
             per_train=self.p.strategy.credited_for == "trains",
         )
-        volume = np.array([pl.volume for pl in pls])
-        subsidy = np.array([pl.subsidy for pl in pls])
-        deficit = np.array([pl.deficit_cover for pl in pls])
-        fixed = np.array([pl.fixed_cost for pl in pls])
+        volume, subsidy, deficit, fixed = t.volume, t.subsidy, t.deficit_cover, t.fixed_cost
         credited = credit @ output
         national = float(credited.sum())
-        for city in cities:
-            j = city.index
-            city.credited_trains = float(credited[j])
-            city.credited_volume = float(credit[j] @ volume)
-            city.subsidy_paid = float(credit[j] @ subsidy)
-            city.deficit_paid = float(credit[j] @ deficit)
-            city.fixed_paid = sum(pl.fixed_cost for pl in city.platforms)
+        ct.credited_trains[:] = credited
+        fixed_list = fixed.tolist()
+        for j, city in enumerate(cities):  # row by row, as City.evaluate's sums
+            ct.credited_volume[j] = credit[j] @ volume
+            ct.subsidy_paid[j] = credit[j] @ subsidy
+            ct.deficit_paid[j] = credit[j] @ deficit
+            ct.fixed_paid[j] = sum(fixed_list[pl.index] for pl in city.platforms)
         st = self.p.strategy
         objectives = mech.province_objective(
-            np.array([c.credited_trains for c in cities]),
-            np.array([c.credited_volume for c in cities]),
-            np.array([c.subsidy_paid for c in cities]),
-            np.array([c.fixed_paid for c in cities]),
-            np.array([c.deficit_paid for c in cities]),
+            ct.credited_trains,
+            ct.credited_volume,
+            ct.subsidy_paid,
+            ct.fixed_paid,
+            ct.deficit_paid,
             national,
             strategy=st,
         )
@@ -499,8 +623,21 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         )
         for city, objective in zip(cities, objectives.tolist(), strict=True):
             city.receive_objective(objective)
-            city.review_platforms(values)
+        self.review_platforms(values)
         self.pool_unit_objectives()
+
+    def review_platforms(self, values: np.ndarray) -> None:
+        """Close platforms whose value to their city stayed negative (mechanism 5).
+
+        :meth:`City.review_platforms <sim.model.agents.City.review_platforms>` for all
+        cities at once: an open platform not designated as a hub counts the quarters in a
+        row its value was negative and closes after ``strategy.close_after``.
+        """
+        t = self.platform_table
+        under_review = t.is_open & ~self.designated_platforms()
+        t.losing[:] = np.where(under_review, np.where(values < 0, t.losing + 1, 0), t.losing)
+        for i in np.flatnonzero(under_review & (t.losing >= self.p.strategy.close_after)).tolist():
+            self.platforms[i].close()
 
     # --- mechanism 7: finance ------------------------------------------------------------
 

@@ -143,14 +143,8 @@ class RouteNetwork:
 
     def usable_options(self) -> np.ndarray:
         """Options on offer this step: running platforms off closed corridors, then the sea."""
-        return np.array(
-            [
-                pl.index
-                for pl in self.platforms
-                if pl.is_open and pl.corridor not in self.closed_corridors
-            ]
-            + [self.sea]
-        )
+        usable = self.platform_table.is_open & ~self.on_closed_corridor()
+        return np.append(np.flatnonzero(usable), self.sea)
 
     def generalized_cost(
         self, cells: np.ndarray, options: np.ndarray
@@ -170,24 +164,27 @@ class RouteNetwork:
         j, rest = np.divmod(cells, n_c * n_s)
         c, s = np.divmod(rest, n_s)
         plats = options[options != self.sea]
+        n_p = plats.size
         usable = np.zeros(self.sea, dtype=bool)
         usable[self.usable_options()[:-1]] = True
-        price = self.posted_prices()[plats]
-        rail = (
-            price * self.haul[plats].T[c]
-            + self.inland_costs()[:, plats][j]
-            + self.vot[s][:, None] * self.rail_days[plats].T[c] * self.p.freight.rail_days_factor
-        )
         f = self.p.freight
+        # each term on its own small table (countries, provinces or sectors x platforms),
+        # then gathered for the cells: the same products and sums, in the same order
+        reach = self.reach[plats].T & usable[plats]  # countries x platforms
+        hauled = np.where(reach, self.posted_prices()[plats] * self.haul[plats].T, np.inf)
+        in_transit = self.vot[:, None, None] * self.rail_days[plats].T * f.rail_days_factor
+        cost = np.empty((cells.size, n_p + 1))
+        rail = cost[:, :n_p]
+        np.add(hauled[c], self.inland_costs()[:, plats][j], out=rail)
+        rail += in_transit.reshape(n_s * n_c, n_p)[s * n_c + c]
         if f.domestic_rail_cost > 0 or f.domestic_rail_days > 0 or f.crossing_congestion > 0:
-            rail = rail + self.leg_costs()[s][:, plats]
-        wait_weight = self.p.freight.wait_weight
-        if wait_weight > 0:
-            rail = rail + wait_weight * self.vot[s][:, None] * self.wait_days()[plats]
-        avail = np.ones((cells.size, options.size), dtype=bool)
-        avail[:, : plats.size] = self.reach[plats].T[c] & usable[plats]
-        cost = np.concatenate([rail, self.sea_costs()[cells][:, None]], axis=1)
-        return np.where(avail, cost, np.inf), avail
+            rail += self.leg_costs()[:, plats][s]
+        if f.wait_weight > 0:
+            rail += (f.wait_weight * self.vot[:, None] * self.wait_days()[plats])[s]
+        cost[:, n_p] = self.sea_costs()[cells]
+        avail = np.ones((cells.size, n_p + 1), dtype=bool)
+        avail[:, :n_p] = reach[c]
+        return cost, avail
 
     def wait_days(self) -> np.ndarray:
         """Expected wait (days) for each platform's next departure: half its headway.
@@ -196,10 +193,8 @@ class RouteNetwork:
         quarter, or of its scheduled target when it has not run yet (per platform:
         :meth:`Platform.expected_wait <sim.model.agents.Platform.expected_wait>`).
         """
-        pls = self.platforms
-        trains = np.array([pl.trains for pl in pls])
-        target = np.array([pl.target for pl in pls])
-        return mech.frequency_wait_days(np.where(trains > 0, trains, target))
+        t = self.platform_table
+        return mech.frequency_wait_days(np.where(t.trains > 0, t.trains, t.target))
 
     def inland_costs(self) -> np.ndarray:
         """Inland haul (USD per FEU) from each province to each platform, less discounts.
@@ -212,13 +207,12 @@ class RouteNetwork:
         discount = np.zeros_like(self.inland_km)
         centres = self.p.policy.assembly_centres
         if centres.enabled:
-            centre = np.array([pl.assembly_centre for pl in self.platforms])
+            centre = self.assembly_centres()
             discount[:, centre] = centres.feeder_discount
         coord = self.p.policy.coordination
         if coord.designated_hubs.enabled:
             member = np.array([pr.member for pr in self.provinces])
-            designated = np.array([pl.designated for pl in self.platforms])
-            cut = np.where(designated, coord.designated_hubs.feeder_discount, 0.0)
+            cut = np.where(self.designated_platforms(), coord.designated_hubs.feeder_discount, 0.0)
             discount[member] = np.maximum(discount[member], cut[None, :])
         hinter = self.p.policy.hinterland
         if hinter.provinces and hinter.border_discount > 0:

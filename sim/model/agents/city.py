@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from sim.model import mechanisms as mech
+from sim.model.agents.columns import Column
 
 if TYPE_CHECKING:
     from sim.model.agents.platform import Platform
@@ -23,12 +24,24 @@ if TYPE_CHECKING:
 
 
 class City(mesa.Agent):
-    """An origin city: subsidises and builds platforms to win the race (mechanism 5)."""
+    """An origin city: subsidises and builds platforms to win the race (mechanism 5).
+
+    Its last accounts are held in the model's ``city_table``
+    (:mod:`~sim.model.agents.columns`), which the model fills for all cities at once.
+    """
+
+    # accounts of the last step, filled by the model
+    credited_trains = Column()
+    credited_volume = Column()
+    subsidy_paid = Column()
+    fixed_paid = Column()
+    deficit_paid = Column()
 
     def __init__(self, model: BRIModel, index: int, name: str, province: Province):
         super().__init__(model)
         p = model.p
         self.index = index
+        self.table = model.city_table
         self.name = name
         self.province = province
         province.cities.append(self)
@@ -39,12 +52,6 @@ class City(mesa.Agent):
         self.objective: float | None = None
         self.previous_objective: float | None = None
         self.platforms: list[Platform] = []
-        # accounts of the last step, filled by the model
-        self.credited_trains = 0.0
-        self.credited_volume = 0.0
-        self.subsidy_paid = 0.0
-        self.fixed_paid = 0.0
-        self.deficit_paid = 0.0
         self.volume_history: list[float] = []
 
     @property

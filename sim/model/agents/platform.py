@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim.model import mechanisms as mech
+from sim.model.agents.columns import Column
 
 if TYPE_CHECKING:
     from sim.model.agents.city import City
@@ -15,11 +16,41 @@ if TYPE_CHECKING:
 
 
 class Platform(mesa.Agent):
-    """A rail platform (hub city and corridor): its owner decides, it runs trains (mech. 3)."""
+    """A rail platform (hub city and corridor): its owner decides, it runs trains (mech. 3).
+
+    Its state is held in the model's ``platform_table`` (:mod:`~sim.model.agents.columns`),
+    which the model's bulk rules read and write for all platforms at once.
+    """
+
+    is_open = Column(bool)
+    closed_for_good = Column(bool)
+    unit_wound_down = Column(bool)  # a unified unit keeps it open but not as a hub
+    capacity = Column()
+    pending_step = Column(int)  # arrival step of the capacity on order (-1: none)
+    pending_capacity = Column()
+    low_use = Column(int)
+    losing = Column(int)  # quarters in a row of negative value to the owner
+    wind_down = Column(int)
+    deficit_cover = Column()  # operating deficit the owner covered last step
+    unfunded = Column()  # operating loss left to the operator last step
+    unfunded_quarters = Column(int)
+    smoothed_volume = Column()
+    volume = Column()
+    trains = Column()
+    inbound = Column()  # return cargo carried back to China last step
+    return_trains = Column()
+    unit_cost = Column()
+    subsidy_rate = Column()
+    target = Column()
+    revenue = Column()
+    subsidy = Column()
+    variable_cost = Column()
+    fixed_cost = Column()
 
     def __init__(self, model: BRIModel, index, row, owner: City):
         super().__init__(model)
         self.index = index
+        self.table = model.platform_table
         self.pid = row.platform
         self.city = row.city
         self.corridor = row.corridor
@@ -28,26 +59,8 @@ class Platform(mesa.Agent):
         self.owner = owner  # the city that decides for it
         self.province: Province = owner.province
         owner.platforms.append(self)
-        self.is_open = False
-        self.closed_for_good = False
-        self.unit_wound_down = False  # a unified unit keeps it open but not as a hub
-        self.capacity = 0.0
-        self.pending: list[tuple[int, float]] = []  # (arrival step, capacity)
-        self.low_use = 0
-        self.losing = 0  # quarters in a row of negative value to the owner
-        self.wind_down = 0
-        self.deficit_cover = 0.0  # operating deficit the owner covered last step
-        self.unfunded = 0.0  # operating loss left to the operator last step
-        self.unfunded_quarters = 0
-        self.smoothed_volume = 0.0
-        self.volume = 0.0
-        self.trains = 0.0
-        self.inbound = 0.0  # return cargo carried back to China last step
-        self.return_trains = 0.0
+        self.pending_step = -1
         self.unit_cost = model.p.freight.rail_cost
-        self.subsidy_rate = 0.0
-        self.target = 0.0
-        self.revenue = self.subsidy = self.variable_cost = self.fixed_cost = 0.0
         if bool(row.initially_open):
             self.open()
 
@@ -64,8 +77,13 @@ class Platform(mesa.Agent):
         """Stop running; shippers must re-choose."""
         self.is_open = False
         self.capacity = 0.0
-        self.pending.clear()
+        self.pending_step = -1
         self.smoothed_volume = 0.0
+
+    @property
+    def pending(self) -> list[tuple[int, float]]:
+        """Capacity on order: ``[(arrival step, capacity)]``, or ``[]`` (one order at a time)."""
+        return [(self.pending_step, self.pending_capacity)] if self.pending_step >= 0 else []
 
     @property
     def designated(self) -> bool:
@@ -261,9 +279,9 @@ class Platform(mesa.Agent):
         f = self.model.p.freight
         if not self.is_open:
             return
-        arrived = sum(c for t, c in self.pending if t <= step)
-        self.pending = [(t, c) for t, c in self.pending if t > step]
-        self.capacity += arrived
+        if 0 <= self.pending_step <= step:
+            self.capacity += self.pending_capacity
+            self.pending_step = -1
         if self.unfunded_quarters >= self.model.p.strategy.close_after and not self.designated:
             self.close()
             return
@@ -273,8 +291,9 @@ class Platform(mesa.Agent):
                 self.close()
                 self.closed_for_good = True
             return
-        if self.utilization > f.expand_above and not self.pending:
-            self.pending.append((step + f.capacity_lead_time, f.expand_share * self.capacity))
+        if self.utilization > f.expand_above and self.pending_step < 0:
+            self.pending_step = step + f.capacity_lead_time
+            self.pending_capacity = f.expand_share * self.capacity
         if self.utilization < f.retire_below:
             self.low_use += 1
             if self.low_use >= f.retire_after:

@@ -76,6 +76,11 @@ class ReferenceModel(BRIModel):
 
     # --- mechanisms 5 and 6 -------------------------------------------------------------
 
+    def set_platform_policies(self) -> None:
+        """Each platform takes its owner's subsidy and target by itself."""
+        for pl in self.platforms:
+            pl.set_policy()
+
     def settle_province_accounts(self) -> None:
         """Each city adds up what is credited to it, scores itself, reviews its platforms."""
         credit = self.credit_matrix()
