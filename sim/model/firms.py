@@ -18,6 +18,7 @@ from sim.model.draws import Draws, EntrantDraws
 
 if TYPE_CHECKING:
     from sim.model.model import BRIModel
+    from sim.model.pricing import CellPrices
 
 NONE, PENDING, ACTIVE = 0, 1, 2
 
@@ -143,29 +144,23 @@ class Firms:
             * ratio**m.p.innovation.productivity_elasticity
         )
 
-    def choose_routes(
-        self,
-        cost: np.ndarray,
-        available: np.ndarray,
-        row: np.ndarray,
-        options: np.ndarray,
-        draws: Draws,
-    ) -> None:
+    def choose_routes(self, prices: CellPrices, row: np.ndarray, draws: Draws) -> None:
         """Firms whose contract ends (or whose route is gone) re-choose by nested logit.
 
-        ``cost`` and ``available`` hold the generalized cost and availability of the
-        ``options`` on offer (platform indices, the sea last) for each priced cell; a
-        firm's cell is ``row``. The loyalty bonus goes to the route used last step.
+        ``prices`` holds this step's generalized cost and availability of the options on
+        offer (platform indices, the sea last) for each priced cell; a firm's cell is
+        ``row``. The loyalty bonus goes to the route used last step.
         """
         f = self.model.p.freight
         route = self.route
+        options = prices.options
         n_opt = options.size
         column = np.full(self.model.sea + 1, n_opt)  # n_opt: the route is not on offer
         column[options] = np.arange(n_opt)
         col = column[route]
         gone = col == n_opt
         kept = np.flatnonzero(~gone)
-        gone[kept] = ~available[row[kept], col[kept]]
+        gone[kept] = ~prices.available(row[kept], col[kept])
         choosers = np.flatnonzero((draws.contract < 1.0 / f.contract_length) | gone)
         if choosers.size == 0:
             return
@@ -174,7 +169,7 @@ class Firms:
         loyal_to = np.where(gone[choosers], n_opt, col[choosers])  # n_opt: no bonus
         keys, which = np.unique(row[choosers] * (n_opt + 1) + loyal_to, return_inverse=True)
         key_row, key_col = np.divmod(keys, n_opt + 1)
-        sub = cost[key_row]
+        sub = prices.cost(key_row)
         bonus = np.zeros_like(sub)
         loyal = np.flatnonzero(key_col < n_opt)
         bonus[loyal, key_col[loyal]] = f.loyalty

@@ -382,16 +382,11 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         # price each occupied cell's options once; enterprises read their cell's row
         cells = firms.cells()
         occupied, row = self.occupied_cells(cells)
-        options = self.usable_options()
-        cost, avail = self.generalized_cost(occupied, options)
-        if self.p.partners.inbound_ratio > 0:  # return cargo chooses by the same logit
-            probs, inclusive = mech.hub_choice(cost, f.logit_scale, f.nest_scale)
-            self.priced = (cells, occupied, row, options, avail, probs)
-        else:
-            inclusive = mech.hub_inclusive_value(cost, f.logit_scale, f.nest_scale)
-        inclusive = inclusive[row]
-        sea_cost = cost[row, -1]
-        firms.choose_routes(cost, avail, row, options, self.draws)
+        prices = self.price_cells(occupied, self.usable_options())
+        self.priced = (cells, row, prices)  # the return cargo chooses by the same logit
+        inclusive = prices.inclusive_value(f.logit_scale, f.nest_scale)[row]
+        sea_cost = prices.sea[row]
+        firms.choose_routes(prices, row, self.draws)
         finance = firms.receivables(self.p.policy.finance.insurance_cover)
         firms.ship(inclusive, sea_cost, self.delivered0[cells], self.demand, self.friction, finance)
         elig = self.rail_eligible[firms.sector] * firms.exports
@@ -421,18 +416,19 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         cells = firms.cells()
         priced = self.priced
         if priced is not None and np.array_equal(priced[0], cells):
-            # priced by ship_exports this step (the same cells, costs and logit)
-            _, occupied, row, options, avail, probs = priced
+            _, row, prices = priced  # priced by ship_exports this step (the same cells)
         else:  # e.g. the reference model, which prices agent by agent
             occupied, row = self.occupied_cells(cells)
-            options = self.usable_options()
-            cost, avail = self.generalized_cost(occupied, options)
-            probs = mech.hub_choice_probabilities(cost, f.logit_scale, f.nest_scale)
+            prices = self.price_cells(occupied, self.usable_options())
         self.priced = None
-        state = self.inbound_state[occupied][:, options]  # routes gone drop out
+        occupied, options, avail = prices.occupied, prices.options, prices.available()
+        probs = prices.probabilities(f.logit_scale, f.nest_scale)
+        flat = self.inbound_state.reshape(-1)  # a view: cells x (platforms and the sea)
+        where = occupied[:, None] * (self.sea + 1) + options[None, :]
+        state = flat.take(where)  # routes gone drop out
         shares = mech.inbound_shares(state, probs, avail, 1.0 / f.contract_length)
         self.inbound_state[occupied] = 0.0
-        self.inbound_state[np.ix_(occupied, options)] = shares
+        flat.put(where, shares)
         cargo = ratio * np.bincount(
             row, weights=self.rail_eligible[firms.sector] * firms.exports, minlength=occupied.size
         )

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim import data
 from sim.model import mechanisms as mech
+from sim.model.pricing import CellPrices
 from sim.scenario.fields import SECTORS
 
 
@@ -146,45 +147,56 @@ class RouteNetwork:
         usable = self.platform_table.is_open & ~self.on_closed_corridor()
         return np.append(np.flatnonzero(usable), self.sea)
 
-    def generalized_cost(
-        self, cells: np.ndarray, options: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Generalized cost (USD per FEU) of ``options`` for ``cells``, and availability.
+    def price_cells(self, cells: np.ndarray, options: np.ndarray) -> CellPrices:
+        """This step's prices of ``options`` for ``cells``, as two small tables.
 
-        Rail: price times haul, inland haul to the hub (less feeder and hinterland
-        discounts), days in transit and, weighted by ``freight.wait_weight``, the expected
-        wait for a departure (:meth:`wait_days`), both at the sector's value of time;
-        available when the
-        platform runs off closed corridors and reaches the cell's country. Sea (always
-        available): see :meth:`sea_costs`. Unavailable options cost ``inf``. Rows follow
-        ``cells`` (indices of (province, country, sector) cells), columns ``options``
-        (platform indices, ``sea`` last).
+        Rail: price times haul, days in transit, the extra Chinese leg (:meth:`leg_costs`)
+        and, weighted by ``freight.wait_weight``, the expected wait for a departure
+        (:meth:`wait_days`), at the sector's value of time, by (sector, country) and
+        platform; plus the inland haul to the hub (less feeder and hinterland discounts,
+        :meth:`inland_costs`) by province and platform. A platform is available when it
+        runs off closed corridors and reaches the cell's country; unavailable options cost
+        ``inf``. Sea (always available): see :meth:`sea_costs`. ``cells`` are indices of
+        (province, country, sector) cells, ``options`` platform indices with ``sea`` last
+        (:class:`~sim.model.pricing.CellPrices`).
         """
         n_c, n_s = len(self.partners), len(SECTORS)
         j, rest = np.divmod(cells, n_c * n_s)
         c, s = np.divmod(rest, n_s)
         plats = options[options != self.sea]
-        n_p = plats.size
         usable = np.zeros(self.sea, dtype=bool)
         usable[self.usable_options()[:-1]] = True
         f = self.p.freight
-        # each term on its own small table (countries, provinces or sectors x platforms),
-        # then gathered for the cells: the same products and sums, in the same order
         reach = self.reach[plats].T & usable[plats]  # countries x platforms
         hauled = np.where(reach, self.posted_prices()[plats] * self.haul[plats].T, np.inf)
         in_transit = self.vot[:, None, None] * self.rail_days[plats].T * f.rail_days_factor
-        cost = np.empty((cells.size, n_p + 1))
-        rail = cost[:, :n_p]
-        np.add(hauled[c], self.inland_costs()[:, plats][j], out=rail)
-        rail += in_transit.reshape(n_s * n_c, n_p)[s * n_c + c]
+        by_route = hauled[None, :, :] + in_transit  # sectors x countries x platforms
         if f.domestic_rail_cost > 0 or f.domestic_rail_days > 0 or f.crossing_congestion > 0:
-            rail += self.leg_costs()[:, plats][s]
+            by_route += self.leg_costs()[:, plats][:, None, :]
         if f.wait_weight > 0:
-            rail += (f.wait_weight * self.vot[:, None] * self.wait_days()[plats])[s]
-        cost[:, n_p] = self.sea_costs()[cells]
-        avail = np.ones((cells.size, n_p + 1), dtype=bool)
-        avail[:, :n_p] = reach[c]
-        return cost, avail
+            by_route += (f.wait_weight * self.vot[:, None] * self.wait_days()[plats])[:, None, :]
+        return CellPrices(
+            occupied=cells,
+            options=options,
+            by_route=by_route.reshape(n_s * n_c, plats.size),
+            by_origin=self.inland_costs()[:, plats],
+            route_row=s * n_c + c,
+            origin_row=j,
+            country=c,
+            sea=self.sea_costs()[cells],
+            reach=reach,
+        )
+
+    def generalized_cost(
+        self, cells: np.ndarray, options: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Generalized cost (USD per FEU) of ``options`` for ``cells``, and availability.
+
+        The full matrices of :meth:`price_cells`: rows follow ``cells``, columns
+        ``options`` (platform indices, ``sea`` last); unavailable options cost ``inf``.
+        """
+        prices = self.price_cells(cells, options)
+        return prices.cost(), prices.available()
 
     def wait_days(self) -> np.ndarray:
         """Expected wait (days) for each platform's next departure: half its headway.

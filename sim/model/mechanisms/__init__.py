@@ -19,6 +19,7 @@ consume the same ones.
 """
 
 from sim.model.mechanisms.choice import (
+    SeparableSums,
     choice_probabilities,
     export_volume,
     hub_choice,
@@ -33,6 +34,8 @@ from sim.model.mechanisms.choice import (
     pick,
     rail_and_sea_nests,
     receivables_factor,
+    separable_hub_choice,
+    separable_log_sums,
 )
 from sim.model.mechanisms.finance import lender_eligible, ration
 from sim.model.mechanisms.geography import EARTH_RADIUS_KM, haversine_km
@@ -84,6 +87,9 @@ __all__ = [
     "hub_choice",
     "hub_choice_probabilities",
     "hub_inclusive_value",
+    "separable_hub_choice",
+    "separable_log_sums",
+    "SeparableSums",
     "inbound_shares",
     "cost_per_feu",
     "credit_shares",

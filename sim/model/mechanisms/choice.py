@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 
@@ -253,3 +255,55 @@ def inbound_shares(previous, probs, available, rechoose):
     previous = np.where(available, np.asarray(previous, dtype=float), 0.0)
     lost = 1.0 - previous.sum(axis=1, keepdims=True)
     return (1.0 - rechoose) * previous + (rechoose + (1.0 - rechoose) * lost) * probs
+
+
+class SeparableSums(NamedTuple):
+    """The logit sums of costs ``by_route[r] + by_origin[o]`` (see :func:`separable_log_sums`)."""
+
+    log_sum: np.ndarray  # routes x origins: log sum_p exp(-cost / t); -inf: nothing on offer
+    sums: np.ndarray  # routes x origins: sum_p of the factor products (shifted)
+    route_factor: np.ndarray  # routes x options: exp(-(by_route - row best) / t)
+    origin_factor: np.ndarray  # origins x options: exp(-(by_origin - row best) / t)
+
+
+def separable_log_sums(by_route, by_origin, temperature):
+    """``log sum_p exp(-(by_route[r, p] + by_origin[o, p]) / temperature)`` for all r and o.
+
+    When an option's cost is the sum of a term that depends on one index (here the route:
+    a sector and country) and one that depends on another (the origin province), the sums
+    of the logit factor: ``exp(-(a + b) / t) = exp(-a / t) exp(-b / t)``, so every
+    (route, origin) pair's sum is one entry of a matrix product, with no exponential of the
+    full cells x options matrix. Each row is shifted by its cheapest option first, so no
+    exponential overflows; ``inf`` costs (unavailable) add nothing; a pair with no
+    available option gets ``-inf``: ``log_sum[r, o] = log(E_route[r] @ E_origin[o]) -
+    (k_route[r] + k_origin[o]) / t`` with ``k`` the rows' best costs
+    (:class:`SeparableSums`).
+    """
+    a = np.asarray(by_route, dtype=float)
+    b = np.asarray(by_origin, dtype=float)
+    k_a = np.min(a, axis=1, initial=np.inf)
+    k_a = np.where(np.isfinite(k_a), k_a, 0.0)
+    k_b = np.min(b, axis=1, initial=np.inf)
+    k_b = np.where(np.isfinite(k_b), k_b, 0.0)
+    e_a = np.exp(-(a - k_a[:, None]) / temperature)
+    e_b = np.exp(-(b - k_b[:, None]) / temperature)
+    sums = e_a @ e_b.T
+    with np.errstate(divide="ignore"):
+        log_sum = np.log(sums) - (k_a[:, None] + k_b[None, :]) / temperature
+    return SeparableSums(log_sum, sums, e_a, e_b)
+
+
+def separable_hub_choice(log_rail, sea_cost, scale, nest_scale):
+    """Inclusive value and nest shares of :func:`hub_choice` from the rail nest's log-sum.
+
+    ``log_rail`` is ``log sum_rail exp(-cost / (scale * nest_scale))`` (as from
+    :func:`separable_log_sums`, ``-inf`` without a rail option) and ``sea_cost`` the sea's
+    cost. With ``lambda = nest_scale``, the rail nest's weight is ``exp(lambda log_rail)``
+    and the sea's ``exp(-sea_cost / scale)``; returns the inclusive value ``-scale *
+    log(sum of weights)`` (cost units) and the rail nest's and the sea's shares.
+    """
+    lam = _hub_lambda(nest_scale)
+    rail = lam * np.asarray(log_rail, dtype=float)
+    sea = -np.asarray(sea_cost, dtype=float) / scale
+    total = np.logaddexp(rail, sea)
+    return -scale * total, np.exp(rail - total), np.exp(sea - total)
