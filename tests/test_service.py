@@ -49,13 +49,6 @@ def test_frequency_cost_broadcasts():
 # --- border crossings ------------------------------------------------------------------------
 
 
-def test_crossing_load_sums_platforms_per_crossing():
-    trains = [10.0, 20.0, 5.0, 7.0]
-    crossing = [0, 1, 0, -1]  # the last platform uses no crossing
-    # crossing 0: 10 + 5; crossing 1: 20; crossing 2: none
-    assert mech.crossing_load(trains, crossing, 3).tolist() == [15.0, 20.0, 0.0]
-
-
 @pytest.mark.parametrize(
     ("trains", "capacity", "delay"),
     [
@@ -66,23 +59,9 @@ def test_crossing_load_sums_platforms_per_crossing():
         (50.0, 0.0, 0.0),  # no capacity given: no delay
     ],
 )
-def test_crossing_delay_and_multiplier(trains, capacity, delay):
+def test_crossing_delay(trains, capacity, delay):
     got = float(mech.crossing_delay(trains, capacity, congestion=3.0))
     assert got == pytest.approx(delay, rel=1e-12, abs=0.0)
-    factor = float(mech.crossing_multiplier(trains, capacity, congestion=3.0))
-    assert factor == pytest.approx(1.0 + delay, rel=1e-12)
-
-
-def test_platform_crossing_delay_counts_all_platforms_at_the_crossing():
-    # crossing 0 (capacity 10) carries 8 + 7 = 15 trains: overload 0.5, delay 2 * 0.25
-    # crossing 1 (capacity 30) carries 20: no delay; platform 3 uses none
-    got = mech.platform_crossing_delay(
-        [8.0, 20.0, 7.0, 50.0], [0, 1, 0, -1], [10.0, 30.0], congestion=2.0
-    )
-    assert got.tolist() == [0.5, 0.0, 0.5, 0.0]
-    # alone at crossing 0, platform 0 would meet none
-    alone = mech.platform_crossing_delay([8.0], [0], [10.0, 30.0], congestion=2.0)
-    assert alone.tolist() == [0.0]
 
 
 # --- trains both ways ------------------------------------------------------------------------

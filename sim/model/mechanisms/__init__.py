@@ -69,14 +69,11 @@ from sim.model.mechanisms.provinces import (
 from sim.model.mechanisms.service import (
     QUARTER_DAYS,
     crossing_delay,
-    crossing_load,
-    crossing_multiplier,
     crossing_overload,
     crossing_shares,
     crossing_trains,
     frequency_cost,
     frequency_wait_days,
-    platform_crossing_delay,
 )
 
 __all__ = [
@@ -94,8 +91,6 @@ __all__ = [
     "cost_per_feu",
     "credit_shares",
     "crossing_delay",
-    "crossing_load",
-    "crossing_multiplier",
     "crossing_overload",
     "crossing_shares",
     "crossing_trains",
@@ -122,7 +117,6 @@ __all__ = [
     "pick",
     "platform_accounts",
     "platform_cost",
-    "platform_crossing_delay",
     "platform_output",
     "platform_return_trains",
     "platform_trains",

@@ -31,18 +31,6 @@ def frequency_cost(trains, value_of_time, days=QUARTER_DAYS, *, cap_days=None):
     return np.asarray(value_of_time, dtype=float) * wait
 
 
-def crossing_load(platform_trains, platform_crossing, n_crossings):
-    """Trains through each border crossing: the sum of its platforms' trains.
-
-    ``platform_crossing[p]`` is the crossing platform ``p``'s trains use (negative: none,
-    e.g. a closed corridor); ``load[c] = sum_{p: crossing(p) = c} trains[p]``.
-    """
-    trains = np.asarray(platform_trains, dtype=float)
-    crossing = np.asarray(platform_crossing, dtype=np.intp)
-    used = crossing >= 0
-    return np.bincount(crossing[used], weights=trains[used], minlength=n_crossings)
-
-
 def crossing_overload(trains, capacity):
     """Overload of a crossing, ``max(0, trains / capacity - 1)``; 0 where capacity is 0."""
     trains = np.asarray(trains, dtype=float)
@@ -60,25 +48,6 @@ def crossing_delay(trains, capacity, *, congestion):
     overload of 1 (twice the capacity). No capacity given (0): no delay.
     """
     return congestion * crossing_overload(trains, capacity) ** 2
-
-
-def crossing_multiplier(trains, capacity, *, congestion):
-    """Cost factor of a congested crossing: ``1 + congestion * overload**2`` (1 below capacity)."""
-    return 1.0 + congestion * crossing_overload(trains, capacity) ** 2
-
-
-def platform_crossing_delay(platform_trains, platform_crossing, capacity, *, congestion):
-    """Delay each platform's trains meet at its crossing, from all platforms' trains there.
-
-    :func:`crossing_load` summed over the crossings' platforms, then :func:`crossing_delay`
-    of each crossing (``capacity`` has one value per crossing) read back for each platform
-    (0 for a platform with no crossing).
-    """
-    capacity = np.asarray(capacity, dtype=float)
-    load = crossing_load(platform_trains, platform_crossing, capacity.shape[0])
-    delay = crossing_delay(load, capacity, congestion=congestion)
-    crossing = np.asarray(platform_crossing, dtype=np.intp)
-    return np.where(crossing >= 0, delay[np.maximum(crossing, 0)], 0.0)
 
 
 def crossing_shares(via_km, delay_days, *, km_cost, day_value, scale):
