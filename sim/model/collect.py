@@ -147,18 +147,18 @@ def collect_step(m: BRIModel) -> None:
         name: getattr(ct, name).tolist()
         for name in ("credited_trains", "credited_volume", "subsidy_paid", "fixed_paid")
     }
-    province_rows = {}
+    per_province = {}
     for name in ("subsidy", "markup"):  # as Province._mean, provinces grouped by city count
         values = np.array([getattr(c, name) for c in m.cities])
         mean = np.zeros(len(m.provinces))
         for rows, cities in m.provinces_by_city_count:
             one = cities.shape[1] == 1  # one city: its own value
             mean[rows] = values[cities[:, 0]] if one else values[cities].mean(axis=1)
-        province_rows[name] = mean
+        per_province[name] = mean
     for name, values in accounts.items():  # as Province._total
-        province_rows[name] = [float(sum(values[i] for i in idx)) for idx in m.province_cities]
+        per_province[name] = [float(sum(values[i] for i in idx)) for idx in m.province_cities]
     scores = [c.objective for c in m.cities]
-    province_rows["objective"] = [
+    per_province["objective"] = [
         float(sum(ok)) if (ok := [scores[i] for i in idx if scores[i] is not None]) else 0.0
         for idx in m.province_cities
     ]
@@ -167,16 +167,16 @@ def collect_step(m: BRIModel) -> None:
         step=np.full(n_pr, m.steps),
         province=m.province_names,
         member=members,
-        subsidy_rate=province_rows["subsidy"],
-        markup=province_rows["markup"],
+        subsidy_rate=per_province["subsidy"],
+        markup=per_province["markup"],
         open_platforms=np.bincount(m.platform_province, weights=open_, minlength=n_pr).astype(int),
-        credited_trains=np.array(province_rows["credited_trains"]),
-        credited_volume=np.array(province_rows["credited_volume"]),
-        subsidy_paid=np.array(province_rows["subsidy_paid"]) / 1e6,
-        fixed_paid=np.array(province_rows["fixed_paid"]) / 1e6,
+        credited_trains=np.array(per_province["credited_trains"]),
+        credited_volume=np.array(per_province["credited_volume"]),
+        subsidy_paid=np.array(per_province["subsidy_paid"]) / 1e6,
+        fixed_paid=np.array(per_province["fixed_paid"]) / 1e6,
         export_value=value_by_province.astype(float),
         innovation=stocks,
-        objective=np.array(province_rows["objective"]),
+        objective=np.array(per_province["objective"]),
     )
     m.platform_rows.append(
         step=np.full(m.sea, m.steps),

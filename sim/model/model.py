@@ -308,8 +308,7 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         cap = min(p.strategy.max_subsidy, p.policy.subsidy.national_cap)
         coord = p.policy.coordination
         if coord.joint_cap.enabled:
-            joint = np.isin(self.platform_province_names, coord.members)
-            cap = np.where(joint, min(cap, coord.joint_cap.rate), cap)
+            cap = np.where(self.platform_member(), min(cap, coord.joint_cap.rate), cap)
         city_subsidy = np.array([c.subsidy for c in self.cities])
         city_markup = np.array([c.markup for c in self.cities])
         rate = np.minimum(city_subsidy[owner], cap)
