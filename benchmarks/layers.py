@@ -1,11 +1,10 @@
 """The figures of the Cities issue: both platform layers, measured in the same run.
 
-Prints, for the calibrated one-hub-per-province layer and the city layer: one default
-replication (``Scenario()``), the history scenario, and the time per step at 1,000 and
-100,000 enterprises, building the model untimed (the fixed cost of the few agents
-shows at 1,000). Medians of
-``--repeats`` runs, garbage collector off, on whatever else the machine is doing: quote
-them with the load.
+Prints, for the first version's one-hub-per-province layer and the calibrated city
+layer: one default replication (``Scenario()``), the history scenario, and the time per
+step at 1,000 and 100,000 enterprises, building the model untimed (the fixed cost of the
+few agents shows at 1,000). Medians of ``--repeats`` runs, garbage collector off, on
+whatever else the machine is doing: quote them with the load.
 
     ./dev python benchmarks/layers.py [--repeats 3]
 """
@@ -24,7 +23,7 @@ from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-LAYERS = {"province_hubs": "history.toml", "cities": "history_cities.toml"}
+LAYERS = {"province_hubs": "history_province_hubs.toml", "cities": "history.toml"}
 
 
 def median_time(fn, repeats: int) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import FAST_FINANCE, build_small, enterprise_agents, small_scenario
 
 from sim import data
@@ -14,14 +15,25 @@ PROVINCES = ["Sichuan", "Chongqing", "Shaanxi", "Henan", "Xinjiang", "Guangdong"
 PARTNERS = ["Germany", "Kazakhstan", "Vietnam", "Poland"]
 
 
-def test_agent_types_and_counts():
+@pytest.mark.parametrize(
+    ("layer", "table"),
+    [("cities", data.load_city_platforms), ("province_hubs", data.load_platforms)],
+)
+def test_agent_types_and_counts(layer, table):
     scenario = small_scenario(
-        {"run": {"enterprises": 150, "provinces": PROVINCES, "partners": PARTNERS}}
+        {
+            "run": {
+                "enterprises": 150,
+                "provinces": PROVINCES,
+                "partners": PARTNERS,
+                "platform_layer": layer,
+            }
+        }
     )
     model = BRIModel(scenario, rng=1)
     by_type = model.agents_by_type
     assert set(by_type) == {Province, City, Platform, Enterprise, PartnerCountry, Lender}
-    platforms = data.load_platforms()
+    platforms = table()
     expected_platforms = int(platforms["province"].isin(PROVINCES).sum())
     assert expected_platforms > len(PROVINCES)  # several corridors per hub
     mine = platforms[platforms["province"].isin(PROVINCES)]

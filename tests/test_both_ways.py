@@ -45,8 +45,15 @@ def test_return_cargo_and_trains_are_conserved(seed):
         np.testing.assert_allclose(m.crossing_split.sum(axis=1), 1.0)
 
 
-def test_outbound_only_by_default():
-    o = run_small({"run": {"steps": 4}}).outcomes
+OUTBOUND_ONLY = {
+    "run": {"steps": 4},
+    "partners": {"inbound_ratio": 0.0},
+    "freight": {"crossing_choice": "listed", "crossing_congestion": 0.0},
+}
+
+
+def test_outbound_only_without_return_cargo():
+    o = run_small(OUTBOUND_ONLY).outcomes
     assert (o["return_trains"] == 0).all() and (o["inbound_volume"] == 0).all()
     assert (o["max_crossing_delay"] == 0).all()
     # every platform's trains at its listed crossing: the five crossings add up to trains

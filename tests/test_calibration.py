@@ -205,7 +205,11 @@ def test_history_switches_policies_when_they_happened():
     assert y2018.policy.subsidy.national_cap == 0.5
     assert y2018.policy.subsidy.empty_slot_cap == pytest.approx(0.1)
     assert y2021.policy.assembly_centres.enabled
-    assert y2021.policy.coordination.members == ["Sichuan", "Chongqing"]
+    # the real unifications (unifications.csv), each in force from its quarter
+    assert before.policy.unification.units == []
+    assert fit.scenario_at(s, 16).policy.unification.units == ["Shandong"]
+    assert y2021.policy.unification.units == ["Shandong", "Jiangsu", "Sichuan+Chongqing"]
+    assert y2021.policy.coordination.members == []
     assert y2021.freight.sea_cost > before.freight.sea_cost
     assert y2021.freight.rail_days_factor == 1.0 < before.freight.rail_days_factor
     assert y2022.policy.subsidy.national_cap == 0.0
@@ -324,7 +328,7 @@ def test_load_checks_reads_the_packaged_checks():
     assert ("coordination", "mean_load_factor", "final", +1) not in robust
     assert [check for check, _ in missed][0] == ("coordination", "mean_load_factor", "final", +1)
     assert all(why for _, why in missed)
-    assert (len(robust), len(missed), len(contested)) == (21, 2, 4)
+    assert (len(robust), len(missed), len(contested)) == (18, 5, 4)
     assert seeds == child_seeds(2026, 12)
 
 
@@ -368,15 +372,15 @@ def calibrated_paths() -> set[str]:
 
 
 def test_calibrated_label_is_the_files():
-    assert CALIBRATED == "calibrated: sim calibrate, 2026-11-30, fit in docs/ODD.md section 8"
+    assert CALIBRATED == "calibrated: sim calibrate, 2026-12-03, fit in docs/ODD.md section 8"
 
 
 def test_space_is_exactly_the_calibrated_fields():
     assert all(fp.role == "calibrated" for fp in search.SPACE)
-    assert len({fp.path for fp in search.SPACE}) == len(search.SPACE) == 18
+    assert len({fp.path for fp in search.SPACE}) == len(search.SPACE) == 25
     expanded = set(search.parameter_settings({fp.path: fp.low + 0.01 for fp in search.SPACE}))
     assert expanded == calibrated_paths()
-    assert len(expanded) == 16 + 2 * 5  # 16 scalars, two fields of each of five sectors
+    assert len(expanded) == 23 + 2 * 5  # 23 scalars, two fields of each of five sectors
 
 
 def test_schema_defaults_are_the_fitted_file():
@@ -388,11 +392,13 @@ def test_schema_defaults_are_the_fitted_file():
         assert type(default) is float and default == value, path
     # a few by hand, as fitted (docs/ODD.md section 8.2)
     s = Scenario()
-    assert s.freight.logit_scale == 2131.0
-    assert s.freight.total_exports == 3_940_000.0
-    assert s.strategy.entry == 0.01956
-    assert s.freight.sectors["electronics"].value_of_time == 123.9
-    assert s.freight.sectors["consumer_goods"].rail_eligible == 0.01566
+    assert s.freight.logit_scale == 1697.0
+    assert s.freight.total_exports == 2_853_000.0
+    assert s.strategy.entry == 0.02567
+    assert s.freight.nest_scale == 0.7491
+    assert s.partners.inbound_ratio == 0.7282
+    assert s.freight.sectors["electronics"].value_of_time == 105.5
+    assert s.freight.sectors["consumer_goods"].rail_eligible == 0.01586
 
 
 def test_the_calibrated_scenario_holds_the_fitted_defaults():
@@ -406,9 +412,9 @@ def test_the_calibrated_scenario_holds_the_fitted_defaults():
 
 
 def test_defaults_text_round_trips_the_fitted_point():
-    # the fitted point: scalars as written, the two sector factors (ODD 8.2: 0.310, 0.391)
+    # the fitted point: scalars as written, the two sector factors (ODD 8.2: 0.264, 0.397)
     point = {path: value for path, value in fitted_values().items() if ".sectors." not in path}
-    point |= {search.VALUE_OF_TIME: 0.3098, search.RAIL_ELIGIBLE: 0.3914}
+    point |= {search.VALUE_OF_TIME: 0.2638, search.RAIL_ELIGIBLE: 0.3966}
     text = search.calibrated_defaults_text(point, source="calibrated: test", header=["a", ""])
     assert text.startswith("# a\n#\n")
     written = tomllib.loads(text)

@@ -221,18 +221,19 @@ def test_unification_fills_the_province_s_trains():
     assert mean[1] - half[1] > 0, (mean[1], half[1])
 
 
-def test_history_cities_keeps_every_event_of_history():
-    """A child's event list replaces its parent's: history_cities repeats history's events.
+def test_both_histories_hold_the_same_events():
+    """The two layers' histories have the same events but the 2021 Chengdu-Chongqing one.
 
-    All but the coordination body of Sichuan and Chongqing, which the Chengdu-Chongqing
-    unification takes the place of; before this test, the file had lost the caps, the rail
-    days, the assembly centres and the sea shock.
+    On the city layer it is a unification of the two provinces' cities; the province-hub
+    layer has no cities to unify, so there it is a coordination body of the two. When the
+    city history was a child of the province-hub one, its list replaced its parent's and
+    had lost the caps, the rail days, the assembly centres and the sea shock.
     """
     from sim.scenario.loading import load_scenario
 
     scenarios = Path(__file__).resolve().parents[1] / "scenarios"
-    history = load_scenario(scenarios / "history.toml")
-    cities = load_scenario(scenarios / "history_cities.toml")
+    history = load_scenario(scenarios / "history_province_hubs.toml")
+    cities = load_scenario(scenarios / "history.toml")
     replaced = {"policy.coordination.members", "policy.coordination.pooling.enabled"}
     kept = [(e.step, e.kind, e.path, e.value) for e in history.events if e.path not in replaced]
     mine = [(e.step, e.kind, e.path, e.value) for e in cities.events]

@@ -10,6 +10,7 @@ from sim import data
 from sim.model.draws import EntrantDraws
 
 EXPORTS = {"partners": {"destinations": "exports"}}
+UNIFORM = {"partners": {"destinations": "uniform"}}
 
 
 def table_weights(year: int, partners: list[str]) -> np.ndarray:
@@ -18,9 +19,12 @@ def table_weights(year: int, partners: list[str]) -> np.ndarray:
     return v.to_numpy() / v.sum()
 
 
-def test_uniform_is_the_default_and_draws_integers():
-    m = build_small()
-    assert m.p.partners.destinations == "uniform"
+def test_exports_is_the_default():
+    assert build_small().p.partners.destinations == "exports"
+
+
+def test_uniform_draws_integers():
+    m = build_small(UNIFORM)
     assert m.partner_weights is None
     # the uniform draw is exactly the integer draw it always was, in the same place
     d = EntrantDraws.draw(np.random.default_rng(7), 500, m)
@@ -62,13 +66,13 @@ def test_initial_population_is_weighted():
     freq = np.bincount(m.firms.country, minlength=len(m.partner_list)) / m.firms.n
     w = m.partner_weights
     assert np.all(np.abs(freq - w) < 5 * np.sqrt(w * (1 - w) / m.firms.n) + 1e-12)
-    uniform = build_small({"run": {"enterprises": 5000, "start_year": 2020}})
+    uniform = build_small(UNIFORM, {"run": {"enterprises": 5000, "start_year": 2020}})
     top = int(np.argmax(w))
     assert freq[top] > 3 * np.mean(uniform.firms.country == top)
 
 
 def test_only_the_entrant_stream_changes():
-    a, b = build_small(), build_small(EXPORTS)
+    a, b = build_small(UNIFORM), build_small(EXPORTS)
     for _ in range(3):
         a.step()
         b.step()

@@ -119,10 +119,14 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     # platforms are worth less than they cost and get closed
     "closing": {"strategy": {"rank_weight": 0.0, "train_value": 0.0, "fiscal_weight": 1.0}},
     # the coordination body designates only Chongqing's hubs: the other member platforms
-    # open at the start (Chengdu-west, Xi'an-west) wind down
+    # open at the start (Chengdu-west, Xi'an-west) wind down; the firms are the members'
+    # own, so the wound-down platforms carry some of their cargo until they close
     "wind_down": deep_merge(
         COORDINATION,
-        {"policy": {"coordination": {"designated_hubs": {"hubs": HUBS[1:2] + HUBS[3:]}}}},
+        {
+            "run": {"provinces": MEMBERS},
+            "policy": {"coordination": {"designated_hubs": {"hubs": HUBS[1:2] + HUBS[3:]}}},
+        },
     ),
     # national assembly centres on, at two hubs: every province's feeders to them are cheaper
     "assembly": {
@@ -195,6 +199,8 @@ PERTURB: dict[str, Any] = {
     "policy.subsidy.national_cap": 0.1,
     "policy.subsidy.empty_slot_cap": 0.05,
     "finance.risk_appetite": 0.005,
+    # the firms of the small runs hold under three quarters of revenue: a low ceiling binds
+    "finance.cash_ceiling": 0.3,
     "policy.coordination.members": MEMBERS[:3],
     "policy.coordination.designated_hubs.hubs": HUBS[:2],
     "policy.assembly_centres.hubs": ["Xi'an-west"],

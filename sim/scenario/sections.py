@@ -86,11 +86,12 @@ class RunSettings(Section):
         source="sim/data/partners.csv",
     )
     platform_layer: Literal["province_hubs", "cities"] = P(
-        "province_hubs",
+        "cities",
         "choice",
-        "Which potential platforms exist: one hub city per province (sim/data/platforms.csv,"
-        " the layer the defaults are calibrated on) or every origin city that ran trains by"
-        " 2021 (sim/data/city_platforms.csv; not yet calibrated).",
+        "Which potential platforms exist: every origin city that ran trains by 2021"
+        " (sim/data/city_platforms.csv, the layer the defaults are calibrated on) or one hub"
+        " city per province (sim/data/platforms.csv, the first version's layer; not"
+        " calibrated since the defaults were fitted on cities).",
         source="sim/data/platforms.csv, sim/data/city_platforms.csv",
     )
 
@@ -139,7 +140,7 @@ class PartnerSettings(Section):
         le=3.0,
     )
     destinations: Literal["uniform", "exports"] = P(
-        "uniform",
+        "exports",
         "choice",
         "How an enterprise's destination country is drawn: uniformly over the modelled"
         " partners, or in proportion to China's exports to each in run.start_year"
@@ -148,11 +149,12 @@ class PartnerSettings(Section):
         source="sim/data/partner_exports.csv",
     )
     inbound_ratio: float = P(
-        0.0,
+        fitted("partners.inbound_ratio"),
         "FEU per FEU",
         "Return cargo: containers the partners ship to China per container China ships to"
         " them (each province's cell in proportion to its exports there), choosing a Chinese"
         " hub or the sea by the same nested logit; 0: trains run outbound only.",
+        source=CALIBRATED,
         ge=0.0,
         le=10.0,
     )
@@ -304,7 +306,7 @@ class FreightSettings(Section):
         le=10.0,
     )
     crossing_choice: Literal["listed", "logit"] = P(
-        "listed",
+        "logit",
         "choice",
         "How a platform's trains split across its corridor's border crossings: all through"
         " the crossing listed for it (sim/data/city_platforms.csv), or by logit over the"
@@ -313,34 +315,38 @@ class FreightSettings(Section):
         " (ODD 7.13).",
     )
     crossing_km_cost: float = P(
-        0.5,
+        fitted("freight.crossing_km_cost"),
         "USD per FEU-km",
         "Cost of a route km in the crossing choice (rail haul and time together).",
+        source=CALIBRATED,
         ge=0.0,
         le=10.0,
     )
     crossing_scale: float = P(
-        200.0,
+        fitted("freight.crossing_scale"),
         "USD per FEU",
         "Logit scale of the crossing choice: how much a cost difference between two"
         " crossings moves trains (larger: a more even split).",
+        source=CALIBRATED,
         ge=1.0,
         le=1e5,
     )
     crossing_capacity: float = P(
-        1500.0,
+        fitted("freight.crossing_capacity"),
         "trains per quarter",
         "Trains a border crossing clears in a quarter before it congests (the same for"
         " every crossing; Alashankou cleared over 5,000 trains in 2020).",
+        source=CALIBRATED,
         ge=1.0,
         le=1e6,
     )
     crossing_congestion: float = P(
-        0.0,
+        fitted("freight.crossing_congestion"),
         "days",
         "Delay at a border crossing run at twice its capacity (delay ="
         " crossing_congestion * overload**2, overload = max(0, trains / capacity - 1), from"
         " last quarter's trains); valued at the sector's value of time; 0: no congestion.",
+        source=CALIBRATED,
         ge=0.0,
         le=100.0,
     )
@@ -371,20 +377,22 @@ class FreightSettings(Section):
         le=1e5,
     )
     nest_scale: float = P(
-        1.0,
+        fitted("freight.nest_scale"),
         "dissimilarity",
         "Nested logit: how alike shippers find the rail hubs (lambda in (0, 1]; 1 is the"
         " plain logit, smaller values make rail hubs closer substitutes of each other"
         " than of the sea, so a new hub takes cargo mostly from other hubs).",
+        source=CALIBRATED,
         ge=0.01,
         le=1.0,
     )
     wait_weight: float = P(
-        0.0,
+        fitted("freight.wait_weight"),
         "weight",
         "Weight of the expected wait for the next departure (half the headway between a"
         " hub's trains, the Mohring effect) valued at the sector's value of time; 1 values"
         " a waiting day as a day in transit, 0 ignores frequency.",
+        source=CALIBRATED,
         ge=0.0,
         le=10.0,
     )

@@ -87,7 +87,15 @@ SPACE: tuple[Parameter, ...] = (
     # demand, rail-eligible share, scale
     free("partners.demand_growth", 0.0, 0.10, meaning="demand growth"),
     free(RAIL_ELIGIBLE, 0.2, 3.0, log=True, meaning="rail-eligible share (factor)"),
-    free("freight.total_exports", 5e4, 4e6, log=True, meaning="scale"),
+    free("freight.total_exports", 5e4, 2e7, log=True, meaning="scale"),
+    # the city layer: nested logit, frequency, crossings, return cargo
+    free("freight.nest_scale", 0.1, 1.0, meaning="rail hubs' dissimilarity (nested logit)"),
+    free("freight.wait_weight", 0.0, 3.0, meaning="weight of the wait for a departure"),
+    free("freight.crossing_km_cost", 0.05, 2.0, log=True, meaning="km cost, crossing choice"),
+    free("freight.crossing_scale", 30.0, 3000.0, log=True, meaning="crossing logit scale"),
+    free("freight.crossing_capacity", 200.0, 5000.0, log=True, meaning="crossing capacity"),
+    free("freight.crossing_congestion", 0.0, 10.0, meaning="crossing congestion delay"),
+    free("partners.inbound_ratio", 0.2, 1.5, meaning="return cargo per container out"),
 )
 
 

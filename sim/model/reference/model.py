@@ -43,7 +43,7 @@ class ReferenceModel(BRIModel):
             pl.is_open and pl.corridor not in self.closed_corridors for pl in self.platforms
         ]
         self.rail_price = [pl.posted_cost() * (1.0 - pl.subsidy_rate) for pl in self.platforms]
-        self.wait_days = [pl.expected_wait() for pl in self.platforms]
+        self.platform_wait = [pl.expected_wait() for pl in self.platforms]
         surplus = 0.0
         for firm in self.enterprise_agents:
             firm.update_productivity()
