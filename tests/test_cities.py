@@ -96,6 +96,60 @@ def test_a_platform_that_has_not_run_yet_is_judged_by_its_timetable():
     np.testing.assert_allclose(model.wait_days()[0], 0.5)
 
 
+def test_destination_trains_split_a_hub_s_trains_by_its_cargo_s_regions():
+    # 30 trains, cargo 60 / 30 / 0 FEU to three regions: 20, 10 and 0 trains there;
+    # a platform without cargo runs no train to any region
+    by_region = mech.destination_trains([30.0, 12.0], [[60.0, 30.0, 0.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(by_region, [[20.0, 10.0, 0.0], [0.0, 0.0, 0.0]])
+    # waits: 91.25 / 40 and 91.25 / 20 days; none to the third region: the cap, 45.6 days
+    np.testing.assert_allclose(
+        mech.frequency_wait_days(by_region[0]), [91.25 / 40, 91.25 / 20, 91.25 / 2]
+    )
+
+
+def test_with_wait_by_destination_a_hub_s_rare_service_to_a_region_costs_a_long_wait():
+    model = city_model(wait_weight=1.0, wait_by="destination")
+    pl = model.platforms[0]
+    regions = np.flatnonzero(model.region_reach[0])
+    assert regions.size >= 2
+    model.platform_table.trains[:] = 0.0
+    model.platform_table.target[:] = 0.0
+    pl.trains = 30.0
+    model.region_volume[:] = 0.0
+    model.region_volume[0, regions[0]] = 90.0  # all its cargo went to one region
+    model.region_volume[0, regions[1]] = 10.0
+    wait = model.service_wait()
+    partners = model.partner_region
+    np.testing.assert_allclose(wait[0, partners == regions[0]], 91.25 / (2 * 27.0))
+    np.testing.assert_allclose(wait[0, partners == regions[1]], 91.25 / (2 * 3.0))
+    # by platform, every partner waits for all 30 trains
+    model.p.freight.wait_by = "platform"
+    np.testing.assert_allclose(model.service_wait()[0], 91.25 / 60.0)
+    # a platform with no cargo yet spreads its timetable evenly over the regions it reaches
+    model.p.freight.wait_by = "destination"
+    model.region_volume[0] = 0.0
+    n = int(model.region_reach[0].sum())
+    fresh = model.service_wait()[0, partners == regions[0]]
+    np.testing.assert_allclose(fresh, 91.25 / (2 * 30.0 / n))
+
+
+def test_the_wait_by_destination_enters_the_price_of_each_partner():
+    model = city_model(wait_weight=2.0, wait_by="destination")
+    for _ in range(2):
+        model.step()
+    cells = np.arange(len(SECTORS) * len(model.partners))  # first province, all partners
+    options = model.usable_options()
+    b, avail = model.generalized_cost(cells, options)
+    model.p.freight.wait_weight = 0.0
+    a, _ = model.generalized_cost(cells, options)
+    country, sector = np.divmod(cells, len(SECTORS))
+    wait = model.service_wait()[options[:-1]].T[country]  # cells x rail options
+    expected = 2.0 * model.vot[sector][:, None] * wait
+    rail = avail[:, :-1]
+    assert rail.any() and np.ptp(wait[rail]) > 0  # partners of one hub wait differently
+    np.testing.assert_allclose(b[:, :-1][rail] - a[:, :-1][rail], expected[rail])
+
+
 def test_the_chinese_leg_to_the_crossing_counts_beyond_the_corridor_s_best_placed_hub():
     model = city_model(domestic_rail_cost=0.5, domestic_rail_days=2.0)
     crossings = data.load_crossings().set_index("crossing")

@@ -67,6 +67,16 @@ CASES = {
             "freight.domestic_rail_days=1.2",
         ],
     ),
+    "cities_wait_by_destination": lambda: load_scenario(
+        SCENARIOS / "baseline.toml",
+        [
+            "run.enterprises=200",
+            f"run.steps={STEPS}",
+            "run.platform_layer=cities",
+            "freight.wait_weight=1.5",
+            "freight.wait_by=destination",
+        ],
+    ),
 }
 
 

@@ -450,6 +450,13 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
             weights=firms.rail,
             minlength=len(self.provinces) * n_opt,
         ).reshape(len(self.provinces), n_opt)[:, : self.sea]
+        if self.p.freight.wait_by == "destination":  # cargo by region: next quarter's wait
+            n_r = self.region_volume.shape[1]
+            self.region_volume = np.bincount(
+                route[on_rail] * n_r + self.partner_region[firms.country[on_rail]],
+                weights=firms.rail[on_rail],
+                minlength=self.sea * n_r,
+            ).reshape(self.sea, n_r)
         self.book_platforms(volume[: self.sea], weighted[: self.sea], self.inbound_volume)
         self.adjust_capacities(self.steps)
 

@@ -39,6 +39,9 @@ class RouteNetwork:
                     self.reach[i, j] = True
                     self.haul[i, j] = r.haul_factor
                     self.rail_days[i, j] = r.rail_days
+        self.region_reach = np.zeros((n_pl, len(data.REGIONS)), dtype=bool)
+        np.logical_or.at(self.region_reach, (slice(None), region), self.reach)
+        self.region_volume = np.zeros((n_pl, len(data.REGIONS)))
         self.sea_days = sea["sea_days"].to_numpy()[region]
         self.sea_factor = sea["sea_cost_factor"].to_numpy()[region]
         lon = np.array([pr.lon for pr in self.provinces])[:, None]
@@ -174,7 +177,12 @@ class RouteNetwork:
         if f.domestic_rail_cost > 0 or f.domestic_rail_days > 0 or f.crossing_congestion > 0:
             by_route += self.leg_costs()[:, plats][:, None, :]
         if f.wait_weight > 0:
-            by_route += (f.wait_weight * self.vot[:, None] * self.wait_days()[plats])[:, None, :]
+            if f.wait_by == "destination":
+                wait = self.service_wait()[plats].T  # countries x platforms
+                by_route += f.wait_weight * self.vot[:, None, None] * wait[None, :, :]
+            else:
+                wait = self.wait_days()[plats]
+                by_route += (f.wait_weight * self.vot[:, None] * wait)[:, None, :]
         return CellPrices(
             occupied=cells,
             options=options,
@@ -207,6 +215,28 @@ class RouteNetwork:
         """
         t = self.platform_table
         return mech.frequency_wait_days(np.where(t.trains > 0, t.trains, t.target))
+
+    def service_wait(self) -> np.ndarray:
+        """Expected wait (days) at each platform for each partner: platforms x partners.
+
+        With ``freight.wait_by = "platform"``, every partner gets the platform's
+        :meth:`wait_days`. With ``"destination"``, the wait is half the headway of the
+        platform's trains to the partner's region
+        (:func:`~sim.model.mechanisms.destination_trains` of last quarter's trains and cargo
+        by region); a platform that carried no cargo yet splits its scheduled target evenly
+        over the regions it reaches.
+        """
+        if self.p.freight.wait_by != "destination":
+            return np.broadcast_to(self.wait_days()[:, None], self.reach.shape).copy()
+        t = self.platform_table
+        volume = self.region_volume
+        fresh = volume.sum(axis=1) <= 0
+        if fresh.any():  # no cargo yet: the target, evenly over the regions reached
+            reached = self.region_reach.astype(float)
+            volume = np.where(fresh[:, None], reached, volume)
+        timetable = np.where(t.trains > 0, t.trains, t.target)
+        by_region = mech.destination_trains(timetable, volume)
+        return mech.frequency_wait_days(by_region)[:, self.partner_region]
 
     def inland_costs(self) -> np.ndarray:
         """Inland haul (USD per FEU) from each province to each platform, less discounts.

@@ -396,6 +396,15 @@ class FreightSettings(Section):
         ge=0.0,
         le=10.0,
     )
+    wait_by: Literal["platform", "destination"] = P(
+        "platform",
+        "choice",
+        "Which frequency sets the wait for a departure: all the trains a hub ran last"
+        " quarter (platform), or only its trains to the cargo's destination region, its"
+        " trains in proportion to last quarter's cargo bound there (destination: the"
+        " Mohring effect of each origin-destination service, so a hub with few trains to a"
+        " region offers a rare service there; ODD 7.13).",
+    )
     loyalty: float = P(
         300.0,
         "USD per FEU",

@@ -72,6 +72,7 @@ from sim.model.mechanisms.service import (
     crossing_overload,
     crossing_shares,
     crossing_trains,
+    destination_trains,
     frequency_cost,
     frequency_wait_days,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "entry_probability",
     "export_volume",
     "frequency_cost",
+    "destination_trains",
     "frequency_wait_days",
     "gini",
     "haversine_km",

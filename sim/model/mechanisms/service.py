@@ -21,6 +21,20 @@ def frequency_wait_days(trains, days=QUARTER_DAYS, *, cap_days=None):
     return np.minimum(wait, cap)
 
 
+def destination_trains(trains, region_volume):
+    """Trains of each platform to each destination region: its trains by its cargo's split.
+
+    ``trains`` per platform and ``region_volume[p, r]`` the cargo platform ``p`` carried to
+    region ``r``: ``trains[p] * region_volume[p, r] / sum_r region_volume[p, r]``, 0 for a
+    region it carried nothing to (and for every region of a platform without cargo).
+    """
+    trains = np.asarray(trains, dtype=float)
+    volume = np.asarray(region_volume, dtype=float)
+    total = volume.sum(axis=1, keepdims=True)
+    share = np.divide(volume, total, out=np.zeros_like(volume), where=total > 0)
+    return trains[:, None] * share
+
+
 def frequency_cost(trains, value_of_time, days=QUARTER_DAYS, *, cap_days=None):
     """Cost of waiting for a train (USD per FEU): ``value_of_time * wait``.
 

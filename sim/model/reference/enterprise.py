@@ -145,7 +145,10 @@ class ReferenceEnterprise(mesa.Agent):
                 * (1.0 - self.inland_discount(pl))
             )
             days = m.rail_days[i, c] * f.rail_days_factor
-            wait = f.wait_weight * m.vot[s] * m.platform_wait[i]
+            if f.wait_by == "destination":
+                wait = f.wait_weight * m.vot[s] * m.service_wait_days[i, c]
+            else:
+                wait = f.wait_weight * m.vot[s] * m.platform_wait[i]
             leg_km = m.extra_leg_km[i]
             leg_days = f.domestic_rail_days * leg_km / 1e3 + m.platform_delay[i]
             leg = f.domestic_rail_cost * leg_km + m.vot[s] * leg_days

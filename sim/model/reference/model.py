@@ -44,6 +44,7 @@ class ReferenceModel(BRIModel):
         ]
         self.rail_price = [pl.posted_cost() * (1.0 - pl.subsidy_rate) for pl in self.platforms]
         self.platform_wait = [pl.expected_wait() for pl in self.platforms]
+        self.service_wait_days = self.service_wait()  # platforms x partners (wait_by)
         surplus = 0.0
         for firm in self.enterprise_agents:
             firm.update_productivity()
@@ -70,6 +71,12 @@ class ReferenceModel(BRIModel):
             weighted[firm.route] += firm.rail * haul
             origin[firm.province, firm.route] += firm.rail
         self.origin_volume = origin[:, : self.sea]
+        if self.p.freight.wait_by == "destination":
+            by_region = np.zeros_like(self.region_volume)
+            for firm in self.enterprise_agents:
+                if firm.route != self.sea:
+                    by_region[firm.route, self.partner_region[firm.country]] += firm.rail
+            self.region_volume = by_region
         for pl in self.platforms:
             pl.run_trains(volume[pl.index], weighted[pl.index], self.inbound_volume[pl.index])
             pl.adjust_capacity(self.steps)
