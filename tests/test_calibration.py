@@ -323,12 +323,12 @@ def test_load_checks_reads_the_packaged_checks():
     robust, contested, seeds = directions.load_checks()
     assert ("subsidy_design", "mean_load_factor", "final", +1) in robust
     assert ("partner_crisis", "defaults", (12, 20), +1) in robust  # a window of steps
-    assert ("coordination", "welfare_total", "run", -1) in contested
+    assert ("coordination", "welfare_total", "run", 0) in contested
     missed = directions.load_missed()
     assert ("coordination", "mean_load_factor", "final", +1) not in robust
     assert [check for check, _ in missed][0] == ("coordination", "mean_load_factor", "final", +1)
     assert all(why for _, why in missed)
-    assert (len(robust), len(missed), len(contested)) == (18, 5, 4)
+    assert (len(robust), len(missed), len(contested)) == (20, 3, 4)
     assert seeds == child_seeds(2026, 12)
 
 
@@ -392,13 +392,13 @@ def test_schema_defaults_are_the_fitted_file():
         assert type(default) is float and default == value, path
     # a few by hand, as fitted (docs/ODD.md section 8.2)
     s = Scenario()
-    assert s.freight.logit_scale == 1697.0
-    assert s.freight.total_exports == 2_853_000.0
-    assert s.strategy.entry == 0.02567
-    assert s.freight.nest_scale == 0.7491
-    assert s.partners.inbound_ratio == 0.7282
-    assert s.freight.sectors["electronics"].value_of_time == 105.5
-    assert s.freight.sectors["consumer_goods"].rail_eligible == 0.01586
+    assert s.freight.logit_scale == 976.8
+    assert s.freight.total_exports == 2_278_000.0
+    assert s.strategy.entry == 0.02529
+    assert s.freight.nest_scale == 0.9011
+    assert s.partners.inbound_ratio == 0.4427
+    assert s.freight.sectors["electronics"].value_of_time == 62.68
+    assert s.freight.sectors["consumer_goods"].rail_eligible == 0.02875
 
 
 def test_the_calibrated_scenario_holds_the_fitted_defaults():
@@ -412,9 +412,9 @@ def test_the_calibrated_scenario_holds_the_fitted_defaults():
 
 
 def test_defaults_text_round_trips_the_fitted_point():
-    # the fitted point: scalars as written, the two sector factors (ODD 8.2: 0.264, 0.397)
+    # the fitted point: scalars as written, the two sector factors (ODD 8.2: 0.157, 0.719)
     point = {path: value for path, value in fitted_values().items() if ".sectors." not in path}
-    point |= {search.VALUE_OF_TIME: 0.2638, search.RAIL_ELIGIBLE: 0.3966}
+    point |= {search.VALUE_OF_TIME: 0.1567, search.RAIL_ELIGIBLE: 0.7187}
     text = search.calibrated_defaults_text(point, source="calibrated: test", header=["a", ""])
     assert text.startswith("# a\n#\n")
     written = tomllib.loads(text)
@@ -438,3 +438,23 @@ def test_extract_reads_return_trains_and_crossing_counts():
     assert values["crossing_Suifenhe"] == pytest.approx(0.05)
     assert values["corridor_west"] == pytest.approx(0.7)
     assert values["corridor_east"] == pytest.approx(0.2)
+
+
+def test_extract_counts_trains_both_ways_as_the_record_does():
+    # return trains 50% of outbound carrying 20 FEU each (the outbound carry 32.8 of 41):
+    # China-Europe trains 1.5 times the outbound ones, the loaded rate over both
+    # directions (32.8 + 10) / (1.5 * 41); platforms' counts add their return trains
+    outcomes, platforms = hand_tables()
+    outcomes["return_trains"] = 0.5 * outcomes["trains"]
+    outcomes["inbound_volume"] = outcomes["return_trains"] * 20.0
+    platforms["return_trains"] = 0.5 * platforms["trains"]
+    values = fit.extract(outcomes, platforms)
+    assert values["trains_2015"] == pytest.approx(4 * 100 * 1.5 * 0.5)
+    assert values["trains_2021"] == pytest.approx(4 * 6400 * 1.5 * 0.5)
+    assert values["load_factor_2016"] == pytest.approx((32.8 + 10.0) / (1.5 * 41))
+    assert values["empty_share_2019"] == pytest.approx(0.2)  # the rule's outbound slots
+    assert values["return_trains_2016"] == pytest.approx(0.5)
+    assert values["top5_2018"] == pytest.approx(0.6)  # both ways alike: the share holds
+    assert values["city_chengdu_2018"] == pytest.approx(4 * 60.0 * 1.5)
+    assert values["cities_2017"] == 3  # cities running outbound trains
+    assert fit.yearly_trains(outcomes).loc[2016, 0] == pytest.approx(4 * 200 * 1.5 * 0.5)

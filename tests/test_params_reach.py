@@ -203,6 +203,8 @@ PERTURB: dict[str, Any] = {
     "finance.cash_ceiling": 0.3,
     "policy.coordination.members": MEMBERS[:3],
     "policy.coordination.designated_hubs.hubs": HUBS[:2],
+    # at the fitted defaults 4 -> 6 changes nothing in 8 steps; closing after one binds
+    "policy.coordination.designated_hubs.wind_down": 1,
     "policy.assembly_centres.hubs": ["Xi'an-west"],
     "policy.unification.units": ["Sichuan+Chongqing"],
     "policy.trade.partners": ["India", "Pakistan", "Turkey"],

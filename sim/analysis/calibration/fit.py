@@ -81,8 +81,11 @@ def extract(
         crossing=p["platform"].map(crossing),
         province=p["platform"].map(province),
     )
+    p = p.assign(both_ways=p["trains"] + p.get("return_trains", 0.0))
     by_year = o.groupby("year")
     trains = by_year["trains"].sum()
+    back = by_year["return_trains"].sum() if "return_trains" in o else None
+    inbound = by_year["inbound_volume"].sum() if "inbound_volume" in o else None
     europe_trains = o.assign(europe_trains=europe_equivalent(o)).groupby("year")["europe_trains"]
     rail = by_year["rail_volume"].sum()
     subsidy = by_year["subsidy"].sum() * 1e6
@@ -107,7 +110,7 @@ def extract(
         out[f"cities_rel_{year}"] = ratio(out[f"cities_{year}"], out["cities_2021"])
     y18 = p[p["year"] == 2018]
     out["top5_2018"] = ratio(
-        y18.loc[y18["city"].isin(FIVE_HUBS), "trains"].sum(), y18["trains"].sum()
+        y18.loc[y18["city"].isin(FIVE_HUBS), "both_ways"].sum(), y18["both_ways"].sum()
     )
     weighted = (y18["unit_cost"] * y18["volume"]).sum()
     out["rail_cost_2018"] = ratio(weighted, y18["volume"].sum())
@@ -117,9 +120,12 @@ def extract(
     out["subsidy_max_2017"] = (
         float(y17.groupby("step")["subsidy_rate"].max().mean()) if len(y17) else nan
     )
-    for year in (2016, 2021):
-        out[f"load_factor_{year}"] = ratio(at(rail, year), at(trains, year) * slots)
-        back = by_year["return_trains"].sum() if "return_trains" in o else None
+    for year in (2016, 2021):  # loaded rate over both directions (the record's combined rate)
+        if back is not None and inbound is not None:
+            loaded = at(rail, year) + at(inbound, year)
+            out[f"load_factor_{year}"] = ratio(loaded, (at(trains, year) + at(back, year)) * slots)
+        else:
+            out[f"load_factor_{year}"] = ratio(at(rail, year), at(trains, year) * slots)
         out[f"return_trains_{year}"] = (
             ratio(at(back, year), at(trains, year)) if back is not None else nan
         )
@@ -142,14 +148,14 @@ def extract(
         out[f"corridor_{corridor}"] = ratio(float(by_crossing.reindex(names).sum()), total)
     out["empty_share_2019"] = 1.0 - ratio(at(rail, 2019), at(trains, 2019) * slots)
     out["jump_2020"] = ratio(out["trains_2020"], out["trains_2019"]) - 1
-    city_year = p.groupby(["city", "year"])["trains"].sum()
+    city_year = p.groupby(["city", "year"])["both_ways"].sum()
     for name, _fact, year in CITY_TRAINS:
         key = f"city_{name.lower().replace(chr(39), '')}_{year}"
         out[key] = float(city_year.get((name, year), 0.0)) if year in years else nan
     first, last = SHANDONG_STEPS
     shandong = p[(p["province"] == SHANDONG) & p["step"].between(first, last)]
     covered = set(range(first, last + 1)) <= set(o["step"])
-    out["shandong_trains"] = float(shandong["trains"].sum()) if covered else nan
+    out["shandong_trains"] = float(shandong["both_ways"].sum()) if covered else nan
     before = shandong[(shandong["year"] == 2018) & (shandong["trains"] > 0)]
     out["shandong_cities"] = float(before["city"].nunique()) if covered else nan
     out["unified_2021"] = nan  # an input: filled from the scenario by fit_table
@@ -297,17 +303,22 @@ def markdown_fit_table(table: pd.DataFrame) -> str:
 
 
 def europe_equivalent(outcomes: pd.DataFrame) -> pd.Series:
-    """China-Europe trains of each row: trains times Europe's share of the rail volume.
+    """China-Europe trains of each row, both ways: trains times Europe's share of the cargo.
 
-    The record counts China-Europe trains (China-Central Asia trains are counted apart);
-    a model train carries containers to every partner its corridor reaches, so the
-    trains to Europe are the trains run in proportion to the containers bound for
-    Western and Eastern Europe. Tables without ``rail_volume_europe`` count every train.
+    The record counts China-Europe trains in both directions (2016's 1,702 are 1,130 out
+    and 572 back, the 50.6% return ratio of the same source) and China-Central Asia trains
+    apart; a model train carries containers to every partner its corridor reaches, so the
+    trains to Europe are the trains run out and back (``return_trains``, where the table
+    has it) in proportion to the outbound containers bound for Western and Eastern Europe.
+    Tables without ``rail_volume_europe`` count every train.
     """
+    trains = outcomes["trains"]
+    if "return_trains" in outcomes:
+        trains = trains + outcomes["return_trains"]
     if "rail_volume_europe" not in outcomes:
-        return outcomes["trains"]
+        return trains
     rail = outcomes["rail_volume"].where(outcomes["rail_volume"] > 0)
-    return (outcomes["trains"] * outcomes["rail_volume_europe"] / rail).fillna(0.0)
+    return (trains * outcomes["rail_volume_europe"] / rail).fillna(0.0)
 
 
 def yearly_trains(outcomes: pd.DataFrame, start_year: int = 2015) -> pd.DataFrame:
