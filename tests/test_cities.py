@@ -96,6 +96,62 @@ def test_a_platform_that_has_not_run_yet_is_judged_by_its_timetable():
     np.testing.assert_allclose(model.wait_days()[0], 0.5)
 
 
+def head_start_model(head_start: float, start_year: int = 2015, layer: str = "cities"):
+    scenario = small_scenario(
+        {
+            "run": {
+                "provinces": ALL_PROVINCES,
+                "platform_layer": layer,
+                "enterprises": 300,
+                "start_year": start_year,
+            },
+            "freight": {"head_start": head_start, "initial_capacity": 50.0},
+        }
+    )
+    return BRIModel(scenario, rng=5)
+
+
+def test_early_hubs_start_ahead_by_the_years_their_city_ran_trains():
+    model = head_start_model(1.0)
+    t, f = model.platform_table, model.p.freight
+    by_pid = {pid: i for i, pid in enumerate(model.platform_list)}
+    # the nine platforms open at 2015Q1 and their cities' first trains (cities.csv):
+    # Chongqing 2011, Wuhan 2012, Zhengzhou, Suzhou, Xi'an, Chengdu 2013, Hefei,
+    # Changsha, Yiwu 2014. Doubling a year: 2^4 + 2^3 + 4 x 2^2 + 3 x 2 = 46, a mean of
+    # 46 / 9, so each gets 2^years x 9 / 46 of a new hub's start
+    assert t.is_open.sum() == 9
+    first = {"Chongqing-west": 4, "Wuhan-west": 3, "Xi'an-west": 2, "Hefei-west": 1}
+    for pid, years in first.items():
+        i, factor = by_pid[pid], 2**years * 9 / 46
+        assert t.is_open[i]
+        assert t.capacity[i] == pytest.approx(50.0 * factor)
+        assert t.smoothed_volume[i] == pytest.approx(0.5 * 50.0 * f.train_slots * factor)
+    # the head start shares out the start, it does not add to it
+    assert t.capacity[t.is_open].sum() == pytest.approx(9 * 50.0)
+    closed = by_pid["Hefei-central"]  # Hefei's central corridor opens later: a new hub
+    assert not t.is_open[closed] and t.capacity[closed] == 0.0
+    assert t.smoothed_volume[closed] == pytest.approx(0.5 * 50.0 * f.train_slots)
+
+
+def test_the_head_start_counts_years_before_the_start_year_only():
+    model = head_start_model(1.0, start_year=2012)
+    t = model.platform_table
+    factor = {pid: t.capacity[i] / 50.0 for i, pid in enumerate(model.platform_list)}
+    # only Chongqing (2011) ran trains before 2012: raw factors 2^1 and eight times 2^0,
+    # mean 10 / 9; later first years give no negative head start
+    assert factor["Chongqing-west"] == pytest.approx(2.0 * 9 / 10)
+    assert factor["Wuhan-west"] == pytest.approx(9 / 10)  # first trains in 2012 itself
+    assert factor["Hefei-west"] == pytest.approx(9 / 10)
+
+
+@pytest.mark.parametrize(("head_start", "layer"), [(0.0, "cities"), (2.0, "province_hubs")])
+def test_without_a_head_start_or_opening_years_every_open_hub_starts_alike(head_start, layer):
+    model = head_start_model(head_start, layer=layer)
+    t = model.platform_table
+    assert set(t.capacity[t.is_open]) == {50.0}
+    assert len(set(t.smoothed_volume)) == 1
+
+
 def test_destination_trains_split_a_hub_s_trains_by_its_cargo_s_regions():
     # 30 trains, cargo 60 / 30 / 0 FEU to three regions: 20, 10 and 0 trains there;
     # a platform without cargo runs no train to any region

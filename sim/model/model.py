@@ -13,6 +13,7 @@ rules themselves are in :mod:`sim.model.mechanisms`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -30,6 +31,9 @@ from sim.model.unification import Unification
 from sim.scenario.fields import SECTORS
 from sim.scenario.paths import assign_path
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -171,8 +175,30 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         self.seat_city = np.array(
             [pr.cities[0].index if pr.cities else -1 for pr in self.provinces]
         )
-        for pl in self.platforms:
-            pl.smoothed_volume = 0.5 * self.p.freight.initial_capacity * self.p.freight.train_slots
+        f = self.p.freight
+        start = self.head_start_factor(table)
+        t = self.platform_table
+        t.smoothed_volume[:] = 0.5 * f.initial_capacity * f.train_slots * start
+        t.capacity[:] = np.where(t.is_open, t.capacity * start, t.capacity)
+
+    def head_start_factor(self, table: pd.DataFrame) -> np.ndarray:
+        """Each platform's start relative to a new one (ODD 7.13).
+
+        A platform open at the start gets ``(1 + head_start) ** years``, divided by the
+        mean of that over the open platforms, so the head start shares out the same initial
+        capacity and cargo base by experience without adding to them; ``years`` is how
+        long its city had run trains before ``run.start_year`` (``cities.csv``
+        ``first_train_year``). Platforms closed at the start, and every platform on the
+        province-hub layer (whose table has no opening years), get 1.
+        """
+        head_start = self.p.freight.head_start
+        is_open = table["initially_open"].to_numpy(bool)
+        if head_start == 0.0 or self.p.run.platform_layer != "cities" or not is_open.any():
+            return np.ones(len(table))
+        first = table["city"].map(data.load_cities().set_index("city")["first_train_year"])
+        years = (self.p.run.start_year - first.astype(float)).fillna(0.0).clip(lower=0.0)
+        raw = (1.0 + head_start) ** years.to_numpy()
+        return np.where(is_open, raw / raw[is_open].mean(), 1.0)
 
     def _build_enterprises(self) -> None:
         sectors = self.p.freight.sectors

@@ -448,6 +448,20 @@ class FreightSettings(Section):
         ge=1.0,
         le=1e4,
     )
+    head_start: float = P(
+        0.0,
+        "growth a year",
+        "Head start of the platforms open at the start: their terminal capacity and cargo"
+        " base (the smoothed volume price and train target start from) are shared out in"
+        " proportion to (1 + head_start) ^ the years their city ran trains before"
+        " run.start_year (cities.csv first_train_year; city layer only), with the same"
+        " total as without: as if each had grown at this rate since its first train (the"
+        " record's trains grew 109% and 116% a year in 2016 and 2017). 0, the default,"
+        " starts every open platform alike; not fitted (ODD 7.13).",
+        source=ASSUMPTION,
+        ge=0.0,
+        le=5.0,
+    )
     expand_share: float = P(
         fitted("freight.expand_share"),
         "share of capacity",
