@@ -108,10 +108,18 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         if self.p.partners.destinations == "uniform":
             return None
         exports = data.load_partner_exports()
-        years = exports["year"].unique()
+        year_of = exports["year"].to_numpy()
+        years = np.unique(year_of)
         year = years[np.abs(years - self.p.run.start_year).argmin()]
-        value = exports[exports["year"] == year].set_index("partner")["china_exports_usd_bn"]
-        w = value.loc[self.partner_list].to_numpy(dtype=float)
+        in_year = year_of == year
+        value = dict(
+            zip(
+                exports["partner"].to_numpy()[in_year].tolist(),
+                exports["china_exports_usd_bn"].to_numpy(dtype=float)[in_year].tolist(),
+                strict=True,
+            )
+        )
+        w = np.array([value[c] for c in self.partner_list])
         return w / w.sum()
 
     def _build_provinces(self) -> None:
@@ -138,11 +146,10 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         table = table[table["province"].isin(self.province_list)].reset_index(drop=True)
         self.cities: list[City] = []
         city_of: dict[tuple[str, str], City] = {}
-        names = [  # cities in province order, each in table order
-            (pr, name)
-            for pr in self.provinces
-            for name in dict.fromkeys(table.loc[table["province"] == pr.name, "city"])
-        ]
+        cities_of: dict[str, dict[str, None]] = {}  # each province's cities, in table order
+        for province, city in zip(table["province"].tolist(), table["city"].tolist(), strict=True):
+            cities_of.setdefault(province, {})[city] = None
+        names = [(pr, name) for pr in self.provinces for name in cities_of.get(pr.name, ())]
         self.city_table = Table(City, len(names))
         for pr, name in names:
             city_of[pr.name, name] = City(self, len(self.cities), name, pr)

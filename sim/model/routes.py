@@ -66,9 +66,10 @@ class RouteNetwork:
         route factor, less the shortest such leg among the model's platforms on the same
         corridor (the routes table's days and haul describe that best-placed hub).
         """
-        crossings = data.load_crossings().set_index("crossing")
-        lon = np.array([crossings.loc[pl.crossing, "lon"] for pl in self.platforms])
-        lat = np.array([crossings.loc[pl.crossing, "lat"] for pl in self.platforms])
+        crossings = data.load_crossings()
+        listed = self.listed_crossing  # each platform's crossing, as a row of that table
+        lon = crossings["lon"].to_numpy(dtype=float)[listed]
+        lat = crossings["lat"].to_numpy(dtype=float)[listed]
         own_lon = np.array([pl.lon for pl in self.platforms])
         own_lat = np.array([pl.lat for pl in self.platforms])
         km = mech.haversine_km(own_lon, own_lat, lon, lat) * self.p.freight.route_factor
