@@ -38,6 +38,7 @@ from sim.plots.provinces import (
     province_shares,
     subsidy_figure,
 )
+from sim.plots.run_charts import save_run_charts
 from sim.scenario.loading import dump_scenario, load_scenario, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +73,7 @@ def same_size(actual: tuple[int, int], expected: tuple[float, float]) -> bool:
     return all(abs(a - e) <= 1 for a, e in zip(actual, expected, strict=True))
 
 
-def check_image(path: Path, fig: Figure, *, svg: bool = True) -> None:
+def check_image(path: Path, fig: Figure, *, svg: bool = False) -> None:
     assert path.is_file() and path.stat().st_size > 5_000, f"{path.name} missing or tiny"
     assert same_size(png_size(path), pixels(fig)), (path.name, png_size(path), pixels(fig))
     if svg:
@@ -85,7 +86,7 @@ def check_image(path: Path, fig: Figure, *, svg: bool = True) -> None:
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
-    result = invoke("run", COORDINATION, *SMALL, "--out", out)
+    result = invoke("run", COORDINATION, *SMALL, "--out", out, "--svg")
     assert result.exit_code == 0, result.output
     tables = {n: pd.read_parquet(out / f"{n}.parquet") for n in ("outcomes", "provinces")}
     tables["platforms"] = pd.read_parquet(out / "platforms.parquet")
@@ -99,14 +100,39 @@ def test_run_draws_every_chart_as_png_and_svg(small_run):
     caption = "scenario coordination · 2 replications · base seed 20260101"
     stats = over_time(t["outcomes"])
     for group in groups():
-        check_image(charts / f"{group}.png", plot_group(stats, group, caption=caption))
-    check_image(charts / "map.png", map_figure(t["platforms"], t["provinces"], caption=caption))
-    check_image(charts / "subsidy_by_province.png", subsidy_figure(t["provinces"], caption=caption))
-    check_image(charts / "funnel.png", funnel_figure(t["outcomes"], caption=caption))
+        check_image(charts / f"{group}.png", plot_group(stats, group, caption=caption), svg=True)
+    fig = map_figure(t["platforms"], t["provinces"], caption=caption)
+    check_image(charts / "map.png", fig, svg=True)
+    fig = subsidy_figure(t["provinces"], caption=caption)
+    check_image(charts / "subsidy_by_province.png", fig, svg=True)
+    check_image(charts / "funnel.png", funnel_figure(t["outcomes"], caption=caption), svg=True)
     expected = {*groups(), *MODEL_CHARTS}
     assert {p.stem for p in charts.glob("*.png")} == expected
     assert {p.stem for p in charts.glob("*.svg")} == expected
     assert not list(charts.glob(".*"))  # no temporary files left
+
+
+@pytest.mark.slow
+def test_charts_drawn_on_two_processes_are_the_bytes_of_one(small_run, tmp_path):
+    out, t = small_run
+    written = {}
+    for workers in (1, 2):
+        done: list[str] = []
+        paths = save_run_charts(
+            t["outcomes"],
+            tmp_path / f"w{workers}",
+            caption="scenario coordination · 2 replications · base seed 20260101",
+            provinces=t["provinces"],
+            platforms=t["platforms"],
+            workers=workers,
+            on_done=done.append,
+        )
+        assert done == [*groups(), *MODEL_CHARTS]  # progress in chart order
+        assert [p.suffix for p in paths] == [".png"] * len(done)  # PNG unless asked
+        written[workers] = {p.name: p.read_bytes() for p in paths}
+    assert written[1] == written[2]
+    # and they are the run's own charts
+    assert written[1] == {p.name: p.read_bytes() for p in (out / "charts").glob("*.png")}
 
 
 @pytest.mark.slow
@@ -154,7 +180,7 @@ def test_sweep_draws_index_bars_and_a_heatmap(tmp_path):
     save_report_charts(report, tmp_path / "s")
     where = tmp_path / "s" / "report"
     fig = index_figure(report.indices, "sobol", report.outcomes, caption="x")
-    check_image(where / "sobol_indices.png", fig, svg=False)
+    check_image(where / "sobol_indices.png", fig)
     heatmap = where / "heatmap.png"
     assert heatmap.stat().st_size > 5_000
     assert same_size(png_size(heatmap), pixels(Figure((6.4, 5.0))))

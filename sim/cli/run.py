@@ -85,8 +85,15 @@ def run(
     ] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Also write the tables as CSV.")] = False,
     charts: Annotated[bool, typer.Option(help="Draw the charts into charts/.")] = True,
+    svg: Annotated[
+        bool, typer.Option("--svg", help="Also write each chart as SVG (vector; slower).")
+    ] = False,
 ) -> None:
-    """Run replications of a scenario and write tables, summary, manifest and charts."""
+    """Run replications of a scenario and write tables, summary, manifest and charts.
+
+    The charts are drawn on every core (at most four) whatever --workers says: drawing
+    them is most of a default run's time, and the files do not depend on it.
+    """
     from sim.analysis.summary import summary_table
     from sim.experiments import store
     from sim.experiments.experiment import child_seeds
@@ -142,23 +149,37 @@ def run(
         write_tables(result, directory)
         store.write_summary(directory, summary)
         if charts:
-            from sim.plots.model import save_model_charts
-            from sim.plots.over_time import save_group_charts
-
-            text = caption(resolved.name, len(seeds), seed)
-            save_group_charts(result.outcomes, directory / store.CHARTS, caption=text)
-            save_model_charts(
+            draw_charts(
                 result.outcomes,
-                result.provinces,
-                result.platforms,
                 directory / store.CHARTS,
-                caption=text,
+                caption=caption(resolved.name, len(seeds), seed),
+                provinces=result.provinces,
+                platforms=result.platforms,
+                svg=svg,
             )
         store.write_manifest(directory, manifest(seeds))
 
     target = finish(stage, write)
     wide_console().print(key_outcome_table(summary, resolved, len(seeds), seed))
     typer.echo(f"Wrote {target}")
+
+
+def draw_charts(outcomes, out_dir: Path, *, caption: str, provinces, platforms, svg: bool):
+    """Draw a run's charts on every core, a plain line on stderr per chart as it is written."""
+    from sim.plots.run_charts import chart_workers, save_run_charts
+
+    workers = chart_workers()
+    typer.echo(f"Drawing charts on {workers} process{'es' if workers > 1 else ''}...", err=True)
+    return save_run_charts(
+        outcomes,
+        out_dir,
+        caption=caption,
+        provinces=provinces,
+        platforms=platforms,
+        formats=("png", "svg") if svg else ("png",),
+        workers=workers,
+        on_done=lambda name: typer.echo(f"  charts/{name}", err=True),
+    )
 
 
 def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, seed: int) -> Table:
@@ -252,10 +273,12 @@ def plot(
             exists=True,
         ),
     ],
+    svg: Annotated[
+        bool, typer.Option("--svg", help="Also write each chart as SVG (vector; slower).")
+    ] = False,
 ) -> None:
     """Redraw the charts of an output directory from its tables and manifest."""
     from sim.experiments import store
-    from sim.plots.over_time import save_group_charts
 
     try:
         manifest = store.read_manifest(directory)
@@ -274,16 +297,14 @@ def plot(
             typer.echo(f"Wrote {path}")
         return
     text = caption(manifest["scenario"], manifest["replications"], manifest["base_seed"])
-    paths = save_group_charts(outcomes, directory / store.CHARTS, caption=text)
-    if all((directory / f"{t}.parquet").is_file() for t in ("provinces", "platforms")):
-        from sim.plots.model import save_model_charts
-
-        paths += save_model_charts(
-            outcomes,
-            store.read_table(directory, "provinces"),
-            store.read_table(directory, "platforms"),
-            directory / store.CHARTS,
-            caption=text,
-        )
+    both = all((directory / f"{t}.parquet").is_file() for t in ("provinces", "platforms"))
+    paths = draw_charts(
+        outcomes,
+        directory / store.CHARTS,
+        caption=text,
+        provinces=store.read_table(directory, "provinces") if both else None,
+        platforms=store.read_table(directory, "platforms") if both else None,
+        svg=svg,
+    )
     for path in paths:
         typer.echo(f"Wrote {path}")

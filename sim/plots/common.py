@@ -70,7 +70,7 @@ def add_caption(fig: Figure, caption: str, note: str = "", *, width: int | None 
 
 
 def save_figure(
-    fig: Figure, stem: Path, *, formats: Sequence[str] = ("png", "svg"), dpi: int = 110
+    fig: Figure, stem: Path, *, formats: Sequence[str] = ("png",), dpi: int = 110
 ) -> list[Path]:
     """Write ``fig`` as ``<stem>.<format>`` for each format, atomically; return the paths."""
     paths = []

@@ -2,8 +2,9 @@
 
 Plot functions take ``ax=None`` (the current axes) and return the axes; the ``*_figure``
 functions draw whole figures on ``matplotlib.figure.Figure`` (Agg canvas, nothing left
-open); :func:`save_comparison_charts` writes them as PNG and SVG. Colours are Okabe-Ito, with
-line styles and marker shapes as a second cue, so no chart relies on colour alone.
+open); :func:`save_comparison_charts` writes them as PNG (SVG on request). Colours are
+Okabe-Ito, with line styles and marker shapes as a second cue, so no chart relies on
+colour alone.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 One module per chart family draws them: :mod:`sim.plots.map` (hubs and flows),
 :mod:`sim.plots.provinces` (who pays, who gains) and :mod:`sim.plots.funnel` (the
-financing funnel); :func:`save_model_charts` writes the three as PNG and SVG.
+financing funnel); :func:`save_model_charts` writes the three (PNG; SVG on request).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.plots.common import save_figure
 from sim.plots.funnel import funnel_figure
@@ -28,7 +29,7 @@ def save_model_charts(
     *,
     caption: str,
     window: str = "run",
-    formats: Sequence[str] = ("png", "svg"),
+    formats: Sequence[str] = ("png",),
     dpi: int = 110,
 ) -> list[Path]:
     """Write ``map``, ``subsidy_by_province`` and ``funnel`` charts; return the paths.
@@ -45,12 +46,27 @@ def save_model_charts(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    figures = {
-        "map": map_figure(platforms, provinces, caption=caption),
-        "subsidy_by_province": subsidy_figure(provinces, caption=caption, window=window),
-        "funnel": funnel_figure(outcomes, caption=caption),
-    }
     paths = []
-    for name, fig in figures.items():
+    for name in MODEL_CHARTS:
+        fig = model_figure(name, outcomes, provinces, platforms, caption=caption, window=window)
         paths += save_figure(fig, out_dir / name, formats=formats, dpi=dpi)
     return paths
+
+
+def model_figure(
+    name: str,
+    outcomes: pd.DataFrame,
+    provinces: pd.DataFrame,
+    platforms: pd.DataFrame,
+    *,
+    caption: str,
+    window: str = "run",
+) -> Figure:
+    """One of :data:`MODEL_CHARTS`, drawn (not written)."""
+    if name == "map":
+        return map_figure(platforms, provinces, caption=caption)
+    if name == "subsidy_by_province":
+        return subsidy_figure(provinces, caption=caption, window=window)
+    if name == "funnel":
+        return funnel_figure(outcomes, caption=caption)
+    raise KeyError(f"no model chart '{name}' (known: {', '.join(MODEL_CHARTS)})")
