@@ -13,6 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What "final" means everywhere (run and compare tables, charts, sweeps, reports): each
+# replication's mean over its last FINAL_STEPS steps, the final year of quarters.
+FINAL_STEPS = 4
+FINAL_TEXT = f"final = mean of the last {FINAL_STEPS} quarters"
+
 
 @dataclass(frozen=True)
 class Outcome:

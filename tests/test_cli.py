@@ -330,16 +330,17 @@ def test_interval_known_answer_and_single_value():
 
 
 def test_summaries_of_one_replication_have_nan_bounds():
-    df = pd.DataFrame(
-        {"replication": 0, "seed": 1, "step": [1, 2, 3], "rail_volume": [1.0, 2.0, 6.0]}
-    )
+    volume = [1.0, 2.0, 6.0, 3.0, 4.0]
+    df = pd.DataFrame({"replication": 0, "seed": 1, "step": range(1, 6), "rail_volume": volume})
     table = summary_table(df)
-    assert table.loc["rail_volume", "final_mean"] == 6.0
-    assert table.loc["rail_volume", "run_mean_mean"] == 3.0
+    assert table.loc["rail_volume", "final_mean"] == (2 + 6 + 3 + 4) / 4  # the final year
+    assert table.loc["rail_volume", "run_mean_mean"] == 16 / 5
     assert np.isnan(table.loc["rail_volume", "final_low"])
+    short = summary_table(df[df["step"] <= 3])  # shorter than a year: all its steps
+    assert short.loc["rail_volume", "final_mean"] == 3.0
     stats = over_time(df)
     assert list(stats.columns) == ["step", "outcome", "mean", "std", "low", "high", "n"]
-    assert stats["n"].tolist() == [1, 1, 1]
+    assert stats["n"].tolist() == [1] * 5
 
 
 def test_plot_over_time_draws_on_the_given_axes():

@@ -97,10 +97,19 @@ def over_time(
     return summarize(outcomes, by=("step",), columns=columns, level=level)
 
 
-def final_values(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Each replication's row at its last step."""
+def final_values(outcomes: pd.DataFrame, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each replication's final value of every outcome: its mean over the final year.
+
+    The final year is the replication's last ``FINAL_STEPS`` steps
+    (:data:`sim.outcomes.FINAL_STEPS`, four quarters), or all of them in a shorter run:
+    what "final" means in every table, chart and sweep.
+    """
+    from sim.outcomes import FINAL_STEPS
+
+    columns = list(columns) if columns is not None else outcome_columns(outcomes)
     last = outcomes.groupby("replication")["step"].transform("max")
-    return outcomes[outcomes["step"] == last].reset_index(drop=True)
+    final = outcomes[outcomes["step"] > last - FINAL_STEPS]
+    return final.groupby("replication", as_index=False)[columns].mean()
 
 
 def run_means(outcomes: pd.DataFrame, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -112,7 +121,7 @@ def run_means(outcomes: pd.DataFrame, *, columns: Sequence[str] | None = None) -
 def summary_table(
     outcomes: pd.DataFrame, *, columns: Sequence[str] | None = None, level: float = 0.95
 ) -> pd.DataFrame:
-    """Final-step and whole-run-mean statistics over replications, one row per outcome.
+    """Final-year and whole-run-mean statistics over replications, one row per outcome.
 
     Returns:
         Indexed by ``outcome``, with ``group`` and ``unit`` (from ``OUTCOMES``), then
@@ -121,7 +130,7 @@ def summary_table(
     """
     columns = list(columns) if columns is not None else outcome_columns(outcomes)
     parts = {
-        "final": final_values(outcomes).assign(_all=0),
+        "final": final_values(outcomes, columns=columns).assign(_all=0),
         "run_mean": run_means(outcomes, columns=columns).assign(_all=0),
     }
     table = pd.DataFrame(index=pd.Index(columns, name="outcome"))

@@ -42,14 +42,13 @@ from sim.cli.compare_runs import (
     unique_paths,
     write_scenarios,
 )
-from sim.outcomes import KEY_OUTCOMES, OUTCOMES
+from sim.outcomes import FINAL_STEPS, KEY_OUTCOMES, OUTCOMES
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
 
-FINAL_STEPS = 4
 COMPARISON = "comparison.csv"
 # Keys of store.build_manifest that belong to one scenario; the rest are shared.
 SCENARIO_KEYS = (

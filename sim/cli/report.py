@@ -54,7 +54,9 @@ def show_report(
 def index_table(rep: SweepReport) -> Table:
     """The sensitivity indices of a report as a table."""
     assert rep.indices is not None
-    stat = "mean of the last 4 steps" if rep.stat == "final" else "mean over all steps"
+    from sim.outcomes import FINAL_STEPS
+
+    stat = f"mean of the last {FINAL_STEPS} steps" if rep.stat == "final" else "mean over all steps"
     table = Table(
         title=f"{'Sobol indices' if rep.method == 'sobol' else 'Morris screening'} ({stat})",
         caption="± half-width of the 95% bootstrap interval; replications averaged per point",

@@ -183,12 +183,12 @@ def draw_charts(outcomes, out_dir: Path, *, caption: str, provinces, platforms, 
 
 
 def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, seed: int) -> Table:
-    """A table of the key outcomes: final-step mean and interval, and whole-run mean."""
-    from sim.outcomes import KEY_OUTCOMES
+    """A table of the key outcomes: final-year mean and interval, and whole-run mean."""
+    from sim.outcomes import FINAL_TEXT, KEY_OUTCOMES
 
     table = Table(
         title=f"{s.name}: key outcomes, {replications} replications, seed {seed}",
-        caption=f"final = step {s.run.steps}; interval = 95% t-interval over replications",
+        caption=f"{FINAL_TEXT}; interval = 95% t-interval over replications",
     )
     table.add_column("outcome")
     table.add_column("unit")

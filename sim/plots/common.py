@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.summary import t_interval
 from sim.experiments.store import write_file
+from sim.outcomes import FINAL_STEPS
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
 OKABE_ITO = (
@@ -33,8 +34,7 @@ OKABE_ITO = (
 )
 # Lines skip the yellow, which is too pale on white for a thin line.
 LINE_COLORS = tuple(c for c in OKABE_ITO if c != "#F0E442")
-FINAL_STEPS = 4  # the "final year": the last four quarters
-WINDOW_TEXT = {"final": "final year (last 4 quarters)", "run": "whole run"}
+WINDOW_TEXT = {"final": f"final year (last {FINAL_STEPS} quarters)", "run": "whole run"}
 
 
 def axes(ax: Axes | None) -> Axes:

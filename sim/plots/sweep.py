@@ -17,10 +17,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.sweep_report import REPORT, SweepReport, caption
-from sim.outcomes import OUTCOMES
+from sim.outcomes import FINAL_STEPS, OUTCOMES
 from sim.plots.common import OKABE_ITO, add_caption, axes, save_figure
 
-STAT_LABELS = {"final": "mean of the last 4 steps", "mean": "mean over all steps", "": ""}
+STAT_LABELS = {
+    "final": f"mean of the last {FINAL_STEPS} steps",
+    "mean": "mean over all steps",
+    "": "",
+}
 
 
 def _rows(indices: pd.DataFrame, outcome: str, stat: str | None) -> pd.DataFrame:

@@ -31,13 +31,13 @@ from sim.experiments.sweep.design import (
     read_design,
     run_seed,
 )
-from sim.outcomes import OUTCOMES
+from sim.outcomes import FINAL_STEPS, OUTCOMES
 from sim.scenario.loading import dump_scenario, set_path, validate
 from sim.scenario.parameters import Parameter, parameter_for
 from sim.scenario.schema import Scenario
 
 FORMAT = 1
-FINAL_WINDOW = 4  # steps averaged for an outcome's "final" value
+FINAL_WINDOW = FINAL_STEPS  # steps averaged for an outcome's "final" value
 STATS = ("final", "mean")
 ID_COLUMNS = ("run_id", "point", "replication", "seed")
 RUN_COLUMNS = ("status", "error", "wall_seconds")
