@@ -1,4 +1,9 @@
-"""Sensitivity analysis of a sweep's results with SALib: Sobol indices and Morris screening.
+"""Sensitivity analysis of a sweep's results with SALib: Sobol, Morris and delta indices.
+
+Sobol indices need a Saltelli design and Morris statistics a Morris design; every other
+design (Latin hypercube, random, grid) gets given-data indices that need no special
+sample: Borgonovo's delta moment-independent measure and a first-order Sobol estimate
+from the same points (:func:`delta_indices`, SALib's ``delta`` method).
 
 Every function takes the tidy results table first (one row per run: ``point``,
 ``replication``, ``status`` and one column per recorded statistic, e.g.
@@ -34,6 +39,7 @@ MORRIS_COLUMNS = (
     "sigma",
     "trajectories",
 )
+DELTA_COLUMNS = ("outcome", "stat", "parameter", "delta", "delta_conf", "S1", "S1_conf", "points")
 NOISE_COLUMNS = (
     "outcome",
     "stat",
@@ -89,7 +95,11 @@ def replication_noise(results: pd.DataFrame, *, columns: Sequence[str]) -> pd.Da
     ``between_sd`` the standard deviation of the point means across points;
     ``noise_ratio`` their ratio; ``noise_share`` the share of the variance of the point
     means that the noise explains (mean of ``within variance / n`` over the variance
-    of the point means). With one replication the noise cannot be seen and is NaN.
+    of the point means), at most 1. Both variances are estimates, so the raw quotient
+    can exceed 1 when the noise is all there is (the point means differ no more than
+    the noise alone would make them); it is then reported as 1: the design cannot tell
+    its points apart at this many replications. With one replication the noise cannot
+    be seen and is NaN.
     """
     ok = _ok(results)
     grouped = ok.groupby("point")
@@ -112,7 +122,7 @@ def replication_noise(results: pd.DataFrame, *, columns: Sequence[str]) -> pd.Da
                 "within_sd": within_sd,
                 "between_sd": between_sd,
                 "noise_ratio": within_sd / between_sd if between_sd > 0 else math.nan,
-                "noise_share": noise_var / between_var if between_var > 0 else math.nan,
+                "noise_share": min(noise_var / between_var, 1.0) if between_var > 0 else math.nan,
             }
         )
     return pd.DataFrame(rows, columns=list(NOISE_COLUMNS))
@@ -236,6 +246,100 @@ def morris_indices(
             rows.append(row | {k: float(v[j]) for k, v in values.items()})
             rows[-1]["trajectories"] = trajectories
     return pd.DataFrame(rows, columns=list(MORRIS_COLUMNS))
+
+
+def delta_indices(
+    results: pd.DataFrame,
+    problem: dict[str, Any],
+    sample: np.ndarray,
+    *,
+    columns: Sequence[str],
+    conf_level: float = 0.95,
+    num_resamples: int = 100,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Given-data indices of any design: Borgonovo's delta and a first-order Sobol index.
+
+    SALib's ``delta.analyze`` on the design points and their replication means: delta
+    (0 to 1) is how far, on average, fixing a parameter moves the whole distribution of
+    the outcome (moment-independent, so it also sees effects on spread or shape); S1 the
+    share of the outcome's variance its main effect explains, estimated from the same
+    points. The raw (unbalanced) estimator is reported. Points without a successful run
+    are left out.
+
+    Args:
+        results: Tidy results of the design.
+        problem: The SALib problem the design was drawn from.
+        sample: The design's points (points by parameters, in the sampler's units).
+        columns: The result columns to analyze.
+        conf_level: Confidence level of the bootstrap intervals.
+        num_resamples: Bootstrap resamples.
+        seed: Seed of the bootstrap.
+
+    Returns:
+        One row per column and parameter: ``outcome, stat, parameter, delta,
+        delta_conf, S1, S1_conf, points`` (``*_conf`` the half-width of the interval;
+        ``points`` the points used). Fewer than 10 points, or an outcome that does not
+        vary, give NaN.
+    """
+    import contextlib
+    import io
+
+    from SALib.analyze import delta
+
+    d = problem["num_vars"]
+    keys = {"delta": "delta_raw", "delta_conf": "delta_raw_conf", "S1": "S1", "S1_conf": "S1_conf"}
+    rows = []
+    for column in columns:
+        y = point_means(results, columns=[column], points=len(sample))[column].to_numpy(float)
+        keep = np.isfinite(y)
+        outcome, stat = split_column(column)
+        if keep.sum() >= 10 and np.ptp(y[keep]) > 0:
+            quiet = io.StringIO()  # SALib prints its bin merging as it goes
+            with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+                si = delta.analyze(
+                    problem,
+                    np.asarray(sample, dtype=float)[keep],
+                    y[keep],
+                    num_resamples=num_resamples,
+                    conf_level=conf_level,
+                    seed=salib_seed(seed),
+                )
+            values = {k: np.asarray(si[v], dtype=float) for k, v in keys.items()}
+        else:
+            values = {k: np.full(d, math.nan) for k in keys}
+        for j, name in enumerate(problem["names"]):
+            row = {"outcome": outcome, "stat": stat, "parameter": name}
+            rows.append(row | {k: float(v[j]) for k, v in values.items()})
+            rows[-1]["points"] = int(keep.sum())
+    return pd.DataFrame(rows, columns=list(DELTA_COLUMNS))
+
+
+def sobol_warnings(indices: pd.DataFrame, *, width: float = 0.2) -> list[str]:
+    """Why a Sobol table cannot be read yet: intervals too wide, or indices below zero.
+
+    Indices lie in 0..1, so an interval half-width above ``width``, or a first-order
+    index below zero beyond its own interval, means the base sample N is too small for
+    the estimates (Saltelli's estimators need hundreds of base samples for most models).
+    Returns one line per outcome affected, empty when none is.
+    """
+    lines = []
+    for (outcome, stat), part in indices.groupby(["outcome", "stat"], sort=False):
+        widest = float(np.nanmax(part[["S1_conf", "ST_conf"]].to_numpy(float), initial=0.0))
+        negative = part["S1"] + part["S1_conf"] < 0
+        reasons = []
+        if widest > width:
+            reasons.append(f"intervals up to ±{widest:.2f} on indices that lie in 0..1")
+        if negative.any():
+            reasons.append(f"S1 below zero for {', '.join(part.loc[negative, 'parameter'])}")
+        if reasons:
+            n = int(part["base_n"].max())
+            name = f"{outcome}.{stat}" if stat else outcome
+            lines.append(
+                f"{name}: {'; '.join(reasons)}: N = {n} base samples is too few; try"
+                f" {max(256, 4 * n)} or more"
+            )
+    return lines
 
 
 def _design_means(

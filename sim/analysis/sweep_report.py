@@ -9,12 +9,19 @@ finished so far).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.sensitivity import morris_indices, point_means, replication_noise, sobol_indices
+from sim.analysis.sensitivity import (
+    delta_indices,
+    morris_indices,
+    point_means,
+    replication_noise,
+    sobol_indices,
+    sobol_warnings,
+)
 from sim.experiments import store
 from sim.experiments.sweep.design import SweepError
 from sim.experiments.sweep.directory import read_design_table, read_results
@@ -40,11 +47,17 @@ class SweepReport:
     noise: pd.DataFrame
     failed: pd.DataFrame
     heatmap: tuple[str, str, str] | None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def method(self) -> str:
         """The sweep's design method."""
         return self.manifest["sweep"]["method"]
+
+    @property
+    def index_kind(self) -> str:
+        """Which indices the report holds: ``sobol``, ``morris`` or ``delta`` (the rest)."""
+        return self.method if self.method in ("sobol", "morris") else "delta"
 
 
 def default_outcomes(manifest: dict) -> list[str]:
@@ -115,6 +128,10 @@ def analyze_sweep(
         indices = morris_indices(
             results, problem, sample, columns=columns, num_levels=spec["levels"], seed=seed
         )
+    else:  # Latin hypercube, random, grid: given-data indices of the same points
+        sample = design[[f"x.{p}" for p in params]].to_numpy(dtype=float)
+        indices = delta_indices(results, problem, sample, columns=columns, seed=seed)
+    warnings = sobol_warnings(indices) if spec["method"] == "sobol" else []
 
     pair = None
     if heatmap is not None:
@@ -141,6 +158,7 @@ def analyze_sweep(
         noise=noise,
         failed=failed.reset_index(drop=True),
         heatmap=(pair[0], pair[1], f"{target}.{stat}") if pair else None,
+        warnings=warnings,
     )
 
 
@@ -168,5 +186,5 @@ def write_report(report: SweepReport, out_dir: str | Path) -> list[Path]:
         store.write_csv(where / "failures.csv", report.failed),
     ]
     if report.indices is not None:
-        paths.append(store.write_csv(where / f"{report.method}_indices.csv", report.indices))
+        paths.append(store.write_csv(where / f"{report.index_kind}_indices.csv", report.indices))
     return paths

@@ -45,6 +45,8 @@ def show_report(
     console = wide_console()
     if rep.indices is not None:
         console.print(index_table(rep))
+    for line in rep.warnings:
+        typer.echo(f"warning: {line}", err=True)
     if rep.noise["replications"].max() > 1:
         console.print(noise_table(rep))
     typer.echo(f"Wrote {len(paths)} report files to {Path(directory) / 'report'}")
@@ -57,18 +59,27 @@ def index_table(rep: SweepReport) -> Table:
     from sim.outcomes import FINAL_STEPS
 
     stat = f"mean of the last {FINAL_STEPS} steps" if rep.stat == "final" else "mean over all steps"
-    table = Table(
-        title=f"{'Sobol indices' if rep.method == 'sobol' else 'Morris screening'} ({stat})",
-        caption="± half-width of the 95% bootstrap interval; replications averaged per point",
-    )
+    from sim.plots.sweep import INDEX_TITLES
+
+    kind = rep.index_kind
+    caption = "± half-width of the 95% bootstrap interval; replications averaged per point"
+    if kind == "delta":
+        caption += (
+            f"; given-data indices of the {rep.method} design's points: delta = how far fixing"
+            " a parameter moves the outcome's distribution, S1 = variance share of its main"
+            " effect"
+        )
+    table = Table(title=f"{INDEX_TITLES[kind]} ({stat})", caption=caption)
     table.add_column("outcome")
     table.add_column("parameter")
-    heads = ("S1", "ST") if rep.method == "sobol" else ("mu_star", "sigma", "mu")
-    for head in heads:
+    heads = {"sobol": ("S1", "ST"), "delta": ("delta", "S1"), "morris": ("mu_star", "sigma", "mu")}
+    for head in heads[kind]:
         table.add_column(head, justify="right")
     for row in rep.indices.itertuples(index=False):
-        if rep.method == "sobol":
+        if kind == "sobol":
             cells = [f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}"]
+        elif kind == "delta":
+            cells = [f"{row.delta:.3f} ± {row.delta_conf:.3f}", f"{row.S1:.3f} ± {row.S1_conf:.3f}"]
         else:
             cells = [f"{fmt(row.mu_star)} ± {fmt(row.mu_star_conf)}", fmt(row.sigma), fmt(row.mu)]
         table.add_row(Text(row.outcome), Text(row.parameter), *map(Text, cells))
@@ -80,7 +91,8 @@ def noise_table(rep: SweepReport) -> Table:
     table = Table(
         title="Replication noise",
         caption="within: mean SD across replications of a point; between: SD of point means;"
-        " share: noise variance left in the point means over their variance",
+        " share: noise variance left in the point means over their variance (100%: the"
+        " points differ no more than noise alone would make them)",
     )
     for column in ("outcome", "replications", "within SD", "between SD", "ratio", "share"):
         table.add_column(column, justify="left" if column == "outcome" else "right")

@@ -27,6 +27,13 @@ STAT_LABELS = {
 }
 
 
+INDEX_TITLES = {
+    "sobol": "Sobol indices",
+    "morris": "Morris screening",
+    "delta": "Given-data indices: Borgonovo's delta and first-order S1",
+}
+
+
 def _rows(indices: pd.DataFrame, outcome: str, stat: str | None) -> pd.DataFrame:
     rows = indices[indices["outcome"] == outcome]
     if stat is not None:
@@ -90,6 +97,59 @@ def plot_sobol(
         ax.text(0.99, 0.01, note, transform=ax.transAxes, ha="right", fontsize="x-small")
     ax.axvline(0, color="0.4", linewidth=0.6)
     ax.set_xlabel("Sobol index (whiskers: 95% bootstrap interval)")
+    if legend:
+        ax.legend(frameon=False, fontsize="small", loc="best")
+    ax.grid(True, axis="x", linewidth=0.4, alpha=0.5)
+    return ax
+
+
+def plot_delta(
+    indices: pd.DataFrame,
+    outcome: str,
+    *,
+    stat: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    legend: bool = True,
+) -> Axes:
+    """Horizontal bars of the given-data indices: Borgonovo's delta and S1, with intervals.
+
+    Args:
+        indices: A table from :func:`sim.analysis.sensitivity.delta_indices`.
+        outcome: The outcome to draw.
+        stat: ``final`` or ``mean`` when the table holds both.
+        ax: Axes to draw on; the current pyplot axes if ``None``.
+        title: Axes title; the outcome's name by default.
+        legend: Draw a legend on the axes.
+    """
+    ax = axes(ax)
+    rows = _rows(indices, outcome, stat)
+    y = np.arange(len(rows))
+    height = 0.38
+    ax.set_yticks(y, rows["parameter"])
+    ax.invert_yaxis()
+    ax.set_title(title if title is not None else outcome)
+    if not np.isfinite(rows[["delta", "S1"]].to_numpy(dtype=float)).any():
+        note = "no indices: too few points, or the outcome does not vary"
+        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", color="0.3")
+        ax.set_xticks([])
+        return ax
+    labels = {"delta": "delta (whole distribution)", "S1": "first order (S1, variance)"}
+    for offset, key, color in (
+        (-height / 2, "delta", OKABE_ITO[2]),
+        (height / 2, "S1", OKABE_ITO[0]),
+    ):
+        ax.barh(
+            y + offset,
+            rows[key].clip(lower=0.0),
+            height=height,
+            xerr=rows[f"{key}_conf"],
+            color=color,
+            error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.25"},
+            label=labels[key],
+        )
+    ax.set_xlim(0.0, 1.05)
+    ax.set_xlabel("index, 0 to 1 (whiskers: 95% bootstrap interval)")
     if legend:
         ax.legend(frameon=False, fontsize="small", loc="best")
     ax.grid(True, axis="x", linewidth=0.4, alpha=0.5)
@@ -232,18 +292,18 @@ def plot_heatmap(
 def index_figure(
     indices: pd.DataFrame, method: str, outcomes: Sequence[str], *, caption: str = ""
 ) -> Figure:
-    """One panel of index bars per outcome (``method``: ``sobol`` or ``morris``)."""
+    """One panel of index bars per outcome (``method``: ``sobol``, ``morris`` or ``delta``)."""
     ncols = min(2, len(outcomes))
     nrows = math.ceil(len(outcomes) / ncols)
     n_params = indices["parameter"].nunique()
     fig = Figure(figsize=(6.0 * ncols, (0.45 * n_params + 1.4) * nrows + 0.8), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    draw = plot_sobol if method == "sobol" else plot_morris
+    draw = {"sobol": plot_sobol, "morris": plot_morris, "delta": plot_delta}[method]
     for i, (outcome, ax) in enumerate(zip(outcomes, axes, strict=False)):
         draw(indices, outcome, ax=ax, legend=i == 0)
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
-    name = "Sobol indices" if method == "sobol" else "Morris screening"
+    name = INDEX_TITLES[method]
     fig.suptitle(name, fontsize="large")
     add_caption(fig, caption)
     return fig
@@ -264,7 +324,8 @@ def save_sweep_charts(
 
     Args:
         out_dir: Directory for the charts (created if missing).
-        method: The design method; index bars are drawn for ``sobol`` and ``morris``.
+        method: The design method: Sobol or Morris bars for those designs, given-data
+            (delta) bars for the others.
         indices: The index table (None: no index chart).
         outcomes: Outcomes to draw index panels for.
         points: Point means for the heatmap.
@@ -276,9 +337,10 @@ def save_sweep_charts(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     present = [o for o in outcomes if indices is not None and o in set(indices["outcome"])]
-    if method in ("sobol", "morris") and indices is not None and present:
-        fig = index_figure(indices, method, present, caption=caption)
-        paths += save_figure(fig, out_dir / f"{method}_indices", formats=("png",), dpi=dpi)
+    kind = method if method in ("sobol", "morris") else "delta"
+    if indices is not None and present:
+        fig = index_figure(indices, kind, present, caption=caption)
+        paths += save_figure(fig, out_dir / f"{kind}_indices", formats=("png",), dpi=dpi)
     if heatmap is not None and points is not None:
         x, y, column = heatmap
         fig = Figure(figsize=(6.4, 5.0), layout="constrained")

@@ -16,7 +16,7 @@ def frequency_wait_days(trains, days=QUARTER_DAYS, *, cap_days=None):
     """
     trains = np.asarray(trains, dtype=float)
     cap = days / 2.0 if cap_days is None else cap_days
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # a denormal train count: inf, capped
         wait = np.where(trains > 0, days / (2.0 * trains), np.inf)
     return np.minimum(wait, cap)
 
