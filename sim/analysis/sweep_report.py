@@ -128,9 +128,10 @@ def analyze_sweep(
         indices = morris_indices(
             results, problem, sample, columns=columns, num_levels=spec["levels"], seed=seed
         )
-    else:  # Latin hypercube, random, grid: given-data indices of the same points
-        sample = design[[f"x.{p}" for p in params]].to_numpy(dtype=float)
-        indices = delta_indices(results, problem, sample, columns=columns, seed=seed)
+    else:  # Latin hypercube, random, grid, a CSV design: given-data indices of its points
+        sample = _numeric_sample(design, params)
+        if sample is not None:
+            indices = delta_indices(results, problem, sample, columns=columns, seed=seed)
     warnings = sobol_warnings(indices) if spec["method"] == "sobol" else []
 
     pair = None
@@ -160,6 +161,20 @@ def analyze_sweep(
         heatmap=(pair[0], pair[1], f"{target}.{stat}") if pair else None,
         warnings=warnings,
     )
+
+
+def _numeric_sample(design: pd.DataFrame, params: list[str]):
+    """The design's points as numbers: the sampler's ``x.`` columns, else the values.
+
+    None when a parameter has neither (e.g. a CSV design of a list-valued parameter).
+    """
+    raw = [f"x.{p}" for p in params]
+    if all(c in design.columns for c in raw):
+        return design[raw].to_numpy(dtype=float)
+    values = design[params]
+    if all(pd.api.types.is_numeric_dtype(values[p]) for p in params):
+        return values.to_numpy(dtype=float)
+    return None
 
 
 def caption(report: SweepReport) -> str:
