@@ -1,7 +1,7 @@
 """Charts of replicated outcomes over time: mean line and t-interval band per outcome.
 
 Plot functions take ``ax=None`` (the current axes) and return the axes, so notebooks can
-compose them; :func:`save_group_charts` draws one figure per outcome group on
+compose them; :func:`plot_group` draws one figure per outcome group on
 ``matplotlib.figure.Figure`` objects (Agg canvas, no display, nothing left open).
 """
 
@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from sim.analysis.summary import over_time
 from sim.outcomes import OUTCOMES
-from sim.plots.common import LINE_COLORS, add_caption, axes, save_figure
+from sim.plots.common import LINE_COLORS, add_caption, axes
 
 GROUP_TITLES = {
     "platforms": "Platforms and freight",
@@ -133,26 +131,3 @@ def plot_group(
     fig.suptitle(f"{GROUP_TITLES.get(group, group.title())} outcomes over time", fontsize="large")
     add_caption(fig, caption, band)
     return fig
-
-
-def save_group_charts(
-    outcomes: pd.DataFrame,
-    out_dir: str | Path,
-    *,
-    caption: str,
-    level: float = 0.95,
-    dpi: int = 110,
-    formats: Sequence[str] = ("png",),
-) -> list[Path]:
-    """Write ``<group>.<format>`` for every outcome group into ``out_dir``; return the paths."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stats = over_time(outcomes, level=level)
-    present = set(stats["outcome"])
-    paths = []
-    for group in groups():
-        if not any(n in present for n, o in OUTCOMES.items() if o.group == group):
-            continue
-        fig = plot_group(stats, group, caption=caption, level=level)
-        paths += save_figure(fig, out_dir / group, formats=formats, dpi=dpi)
-    return paths

@@ -43,6 +43,22 @@ def _rows(indices: pd.DataFrame, outcome: str, stat: str | None) -> pd.DataFrame
     return rows
 
 
+def _index_axes(ax: Axes, rows: pd.DataFrame, title: str) -> tuple[np.ndarray, float]:
+    """One row of bars per parameter, top down; returns the rows' positions and bar height."""
+    y = np.arange(len(rows))
+    ax.set_yticks(y, rows["parameter"])
+    ax.invert_yaxis()
+    ax.set_title(title)
+    return y, 0.38
+
+
+def _no_indices(ax: Axes, note: str) -> Axes:
+    """Say on the axes why there is nothing to draw."""
+    ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", color="0.3")
+    ax.set_xticks([])
+    return ax
+
+
 def plot_sobol(
     indices: pd.DataFrame,
     outcome: str,
@@ -67,17 +83,10 @@ def plot_sobol(
     """
     ax = axes(ax)
     rows = _rows(indices, outcome, stat)
-    y = np.arange(len(rows))
-    height = 0.38
-    ax.set_yticks(y, rows["parameter"])
-    ax.invert_yaxis()
-    ax.set_title(title if title is not None else outcome)
+    y, height = _index_axes(ax, rows, title if title is not None else outcome)
     estimates = rows[["S1", "ST"]].to_numpy(dtype=float)
     if not np.isfinite(estimates).any():
-        note = "no indices: the outcome does not vary"
-        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", color="0.3")
-        ax.set_xticks([])
-        return ax
+        return _no_indices(ax, "no indices: the outcome does not vary")
     for offset, key, color in ((-height / 2, "S1", OKABE_ITO[0]), (height / 2, "ST", OKABE_ITO[1])):
         ax.barh(
             y + offset,
@@ -124,16 +133,9 @@ def plot_delta(
     """
     ax = axes(ax)
     rows = _rows(indices, outcome, stat)
-    y = np.arange(len(rows))
-    height = 0.38
-    ax.set_yticks(y, rows["parameter"])
-    ax.invert_yaxis()
-    ax.set_title(title if title is not None else outcome)
+    y, height = _index_axes(ax, rows, title if title is not None else outcome)
     if not np.isfinite(rows[["delta", "S1"]].to_numpy(dtype=float)).any():
-        note = "no indices: too few points, or the outcome does not vary"
-        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", color="0.3")
-        ax.set_xticks([])
-        return ax
+        return _no_indices(ax, "no indices: too few points, or the outcome does not vary")
     labels = {"delta": "delta (whole distribution)", "S1": "first order (S1, variance)"}
     for offset, key, color in (
         (-height / 2, "delta", OKABE_ITO[2]),
