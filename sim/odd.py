@@ -51,7 +51,13 @@ def outcome_section() -> str:
     """The outcome table of the ODD document, as Markdown (from ``sim.outcomes.OUTCOMES``)."""
     table = pd.DataFrame(
         [
-            {"name": name, "group": o.group, "unit": o.unit, "description": o.description}
+            {
+                "name": name,
+                "label": o.label,
+                "group": o.group,
+                "unit": o.unit,
+                "description": o.description,
+            }
             for name, o in OUTCOMES.items()
         ]
     )

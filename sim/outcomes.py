@@ -1,6 +1,6 @@
-"""The outcomes every layer names: each recorded outcome with its chart group, unit and meaning.
+"""The outcomes every layer names: each recorded outcome with its group, label, unit and meaning.
 
-``OUTCOMES`` is the single documented list of scalar outcomes (name -> group, unit,
+``OUTCOMES`` is the single documented list of scalar outcomes (name -> group, label, unit,
 description), ``KEY_OUTCOMES`` those the command line shows first, and
 ``PROVINCE_COLUMNS`` and ``PLATFORM_COLUMNS`` the per-province and per-platform tables
 (:func:`table_columns` adds the identifying columns, ``ID_COLUMNS``: what Parquet files
@@ -21,15 +21,16 @@ FINAL_TEXT = f"final = mean of the last {FINAL_STEPS} quarters"
 
 @dataclass(frozen=True)
 class Outcome:
-    """A recorded outcome: its chart group, unit and meaning."""
+    """A recorded outcome: its chart group, short label, unit and meaning."""
 
     group: str
+    label: str  # a chart title or table row a student reads without a glossary
     unit: str
     description: str
 
 
-def _o(group: str, unit: str, description: str) -> Outcome:
-    return Outcome(group, unit, description)
+def _o(group: str, label: str, unit: str, description: str) -> Outcome:
+    return Outcome(group, label, unit, description)
 
 
 # The outcome that counts the trains through each crossing of sim/data/crossings.csv.
@@ -45,112 +46,253 @@ CROSSING_OUTCOMES = {
 
 OUTCOMES: dict[str, Outcome] = {
     # platforms and freight
-    "rail_volume": _o("platforms", "FEU per quarter", "Containers shipped by rail."),
-    "sea_volume": _o("platforms", "FEU per quarter", "Containers shipped by sea."),
-    "rail_share": _o("platforms", "share", "Rail's share of exported containers."),
+    "rail_volume": _o(
+        "platforms", "Rail freight", "FEU per quarter", "Containers shipped by rail."
+    ),
+    "sea_volume": _o("platforms", "Sea freight", "FEU per quarter", "Containers shipped by sea."),
+    "rail_share": _o(
+        "platforms", "Rail's share of containers", "share", "Rail's share of exported containers."
+    ),
     "rail_volume_europe": _o(
-        "platforms", "FEU per quarter", "Containers shipped by rail to European partners."
+        "platforms",
+        "Rail freight to Europe",
+        "FEU per quarter",
+        "Containers shipped by rail to European partners.",
     ),
     "rail_value_share_europe": _o(
-        "platforms", "share", "Rail's share of the value of exports to European partners."
+        "platforms",
+        "Rail's value share, Europe",
+        "share",
+        "Rail's share of the value of exports to European partners.",
     ),
-    "trains": _o("platforms", "trains per quarter", "Trains run by all platforms."),
-    "active_platforms": _o("platforms", "count", "Platforms running."),
+    "trains": _o("platforms", "Trains run", "trains per quarter", "Trains run by all platforms."),
+    "active_platforms": _o("platforms", "Platforms running", "count", "Platforms running."),
     "member_active_platforms": _o(
-        "platforms", "count", "Platforms of coordination members running."
+        "platforms",
+        "Members' platforms running",
+        "count",
+        "Platforms of coordination members running.",
     ),
-    "mean_load_factor": _o("platforms", "share", "Loaded containers over slots run, all trains."),
-    "idle_capacity": _o("platforms", "share", "Terminal capacity not used by trains run."),
-    "capacity": _o("platforms", "trains per quarter", "Terminal capacity of running platforms."),
-    "hhi": _o("platforms", "index 0-1", "Herfindahl index of platforms' shares of rail volume."),
-    "top5_share": _o("platforms", "share", "Share of trains run by the five busiest platforms."),
-    "sichuan_share": _o("platforms", "share", "Sichuan's platforms' share of rail volume."),
+    "mean_load_factor": _o(
+        "platforms",
+        "Load factor, all trains",
+        "share",
+        "Loaded containers over slots run, all trains.",
+    ),
+    "idle_capacity": _o(
+        "platforms", "Idle terminal capacity", "share", "Terminal capacity not used by trains run."
+    ),
+    "capacity": _o(
+        "platforms",
+        "Terminal capacity",
+        "trains per quarter",
+        "Terminal capacity of running platforms.",
+    ),
+    "hhi": _o(
+        "platforms",
+        "Concentration (HHI)",
+        "index 0-1",
+        "Herfindahl index of platforms' shares of rail volume.",
+    ),
+    "top5_share": _o(
+        "platforms",
+        "Five busiest platforms' share",
+        "share",
+        "Share of trains run by the five busiest platforms.",
+    ),
+    "sichuan_share": _o(
+        "platforms",
+        "Sichuan's share of freight",
+        "share",
+        "Sichuan's platforms' share of rail volume.",
+    ),
     "member_designated_share": _o(
-        "platforms", "share", "Share of members' rail freight on designated hubs."
+        "platforms",
+        "Members' share on designated hubs",
+        "share",
+        "Share of members' rail freight on designated hubs.",
     ),
     "designated_volume": _o(
-        "platforms", "FEU per quarter", "Rail freight through the hubs listed for designation."
+        "platforms",
+        "Freight via designated hubs",
+        "FEU per quarter",
+        "Rail freight through the hubs listed for designation.",
     ),
     "member_leakage": _o(
-        "platforms", "share", "Share of members' rail freight through non-member platforms."
+        "platforms",
+        "Members' freight via outsiders",
+        "share",
+        "Share of members' rail freight through non-member platforms.",
     ),
-    "subsidy": _o("platforms", "USD mn per quarter", "Subsidies paid to platforms."),
-    "subsidy_per_feu": _o("platforms", "USD per FEU", "Subsidy per loaded container."),
+    "subsidy": _o(
+        "platforms", "Subsidies paid", "USD mn per quarter", "Subsidies paid to platforms."
+    ),
+    "subsidy_per_feu": _o(
+        "platforms", "Subsidy per container", "USD per FEU", "Subsidy per loaded container."
+    ),
     "member_subsidy_per_feu": _o(
-        "platforms", "USD per FEU", "Subsidy per loaded container on members' platforms."
+        "platforms",
+        "Subsidy per container, members",
+        "USD per FEU",
+        "Subsidy per loaded container on members' platforms.",
     ),
     "mean_subsidy_rate": _o(
-        "platforms", "share of cost", "Volume-weighted subsidy rate of running platforms."
+        "platforms",
+        "Subsidy rate",
+        "share of cost",
+        "Volume-weighted subsidy rate of running platforms.",
     ),
-    "rail_price": _o("platforms", "USD per FEU", "Volume-weighted price shippers pay by rail."),
+    "rail_price": _o(
+        "platforms", "Rail price paid", "USD per FEU", "Volume-weighted price shippers pay by rail."
+    ),
     # trains both ways and border crossings
     "inbound_volume": _o(
-        "crossings", "FEU per quarter", "Return cargo carried by rail from partners to China."
+        "crossings",
+        "Return cargo",
+        "FEU per quarter",
+        "Return cargo carried by rail from partners to China.",
     ),
-    "return_trains": _o("crossings", "trains per quarter", "Trains run back to China."),
+    "return_trains": _o(
+        "crossings", "Return trains", "trains per quarter", "Trains run back to China."
+    ),
     "return_ratio": _o(
-        "crossings", "ratio", "Return trains per outbound train (0 when no train runs)."
+        "crossings",
+        "Return trains per outbound",
+        "ratio",
+        "Return trains per outbound train (0 when no train runs).",
     ),
     "return_load_factor": _o(
-        "crossings", "share", "Loaded containers over slots on return trains (0 when none runs)."
+        "crossings",
+        "Load factor, return trains",
+        "share",
+        "Loaded containers over slots on return trains (0 when none runs).",
     ),
     "empty_return_containers": _o(
         "crossings",
+        "Containers back empty",
         "FEU per quarter",
         "Containers that went out loaded and find no return cargo at their platform.",
     ),
     "max_crossing_delay": _o(
-        "crossings", "days", "Longest congestion delay at a border crossing this quarter."
+        "crossings",
+        "Longest border delay",
+        "days",
+        "Longest congestion delay at a border crossing this quarter.",
     ),
     **{
-        name: _o("crossings", "trains per quarter", f"Trains through {label}, both ways.")
+        name: _o(
+            "crossings",
+            f"Trains via {label.split(' (')[0]}",
+            "trains per quarter",
+            f"Trains through {label}, both ways.",
+        )
         for label, name in CROSSING_OUTCOMES.items()
     },
     # trade
-    "exports": _o("trade", "FEU per quarter", "Exports of all enterprises."),
-    "export_value": _o("trade", "USD mn per quarter", "Value of exports."),
-    "sichuan_export_share": _o("trade", "share", "Sichuan enterprises' share of export value."),
-    "facilitated_exports": _o(
-        "trade", "FEU per quarter", "Exports to partners with facilitated trade."
+    "exports": _o("trade", "Exports", "FEU per quarter", "Exports of all enterprises."),
+    "export_value": _o("trade", "Export value", "USD mn per quarter", "Value of exports."),
+    "sichuan_export_share": _o(
+        "trade",
+        "Sichuan's share of exports",
+        "share",
+        "Sichuan enterprises' share of export value.",
     ),
-    "export_gini": _o("trade", "index 0-1", "Gini coefficient of export value across provinces."),
-    "partners_in_crisis": _o("trade", "count", "Partner countries in crisis."),
+    "facilitated_exports": _o(
+        "trade",
+        "Exports, facilitated partners",
+        "FEU per quarter",
+        "Exports to partners with facilitated trade.",
+    ),
+    "export_gini": _o(
+        "trade",
+        "Inequality of exports (Gini)",
+        "index 0-1",
+        "Gini coefficient of export value across provinces.",
+    ),
+    "partners_in_crisis": _o(
+        "trade", "Partners in crisis", "count", "Partner countries in crisis."
+    ),
     # finance
-    "going_abroad": _o("finance", "firms per quarter", "Enterprises seeking a project loan."),
-    "financing_demand": _o("finance", "USD mn per quarter", "Loans asked for."),
-    "approved": _o("finance", "loans per quarter", "Loans approved."),
-    "approval_rate": _o("finance", "share", "Approved over applications (0 when none)."),
-    "projects_active": _o("finance", "count", "Projects abroad running."),
-    "projects_pending": _o("finance", "count", "Approved loans waiting to start."),
-    "defaults": _o("finance", "count per quarter", "Projects that failed with a loan."),
-    "lender_losses": _o("finance", "USD mn per quarter", "Lender's losses after insurance."),
-    "insurance_payouts": _o("finance", "USD mn per quarter", "Insurance claims paid."),
-    "exits": _o("finance", "firms per quarter", "Enterprises that ran out of cash and exited."),
-    "overseas_assets": _o("finance", "USD mn", "Overseas assets held by enterprises."),
+    "going_abroad": _o(
+        "finance",
+        "Firms seeking a loan",
+        "firms per quarter",
+        "Enterprises seeking a project loan.",
+    ),
+    "financing_demand": _o("finance", "Loans asked for", "USD mn per quarter", "Loans asked for."),
+    "approved": _o("finance", "Loans approved", "loans per quarter", "Loans approved."),
+    "approval_rate": _o(
+        "finance", "Approval rate", "share", "Approved over applications (0 when none)."
+    ),
+    "projects_active": _o(
+        "finance", "Projects running abroad", "count", "Projects abroad running."
+    ),
+    "projects_pending": _o(
+        "finance", "Approved, not yet started", "count", "Approved loans waiting to start."
+    ),
+    "defaults": _o("finance", "Defaults", "count per quarter", "Projects that failed with a loan."),
+    "lender_losses": _o(
+        "finance", "Lender's losses", "USD mn per quarter", "Lender's losses after insurance."
+    ),
+    "insurance_payouts": _o(
+        "finance", "Insurance payouts", "USD mn per quarter", "Insurance claims paid."
+    ),
+    "exits": _o(
+        "finance",
+        "Firms exiting",
+        "firms per quarter",
+        "Enterprises that ran out of cash and exited.",
+    ),
+    "overseas_assets": _o(
+        "finance", "Overseas assets", "USD mn", "Overseas assets held by enterprises."
+    ),
     # innovation
-    "innovation_index": _o("innovation", "index", "Mean innovation stock over provinces."),
+    "innovation_index": _o(
+        "innovation", "Innovation stock", "index", "Mean innovation stock over provinces."
+    ),
     "innovation_cv": _o(
-        "innovation", "ratio", "Coefficient of variation of innovation stocks over provinces."
+        "innovation",
+        "Spread of innovation (CV)",
+        "ratio",
+        "Coefficient of variation of innovation stocks over provinces.",
     ),
     "group_innovation_gap": _o(
         "innovation",
+        "Innovation gap in the group",
         "ratio",
         "(max - min) / mean innovation stock in the sharing group (0 without a group).",
     ),
-    "mean_productivity": _o("innovation", "index", "Mean enterprise productivity."),
+    "mean_productivity": _o(
+        "innovation", "Firm productivity", "index", "Mean enterprise productivity."
+    ),
     # welfare
     "welfare_shipper_surplus": _o(
-        "welfare", "USD mn per quarter", "Shippers' gain over a sea-only world (logit log-sum)."
+        "welfare",
+        "Shippers' surplus",
+        "USD mn per quarter",
+        "Shippers' gain over a sea-only world (logit log-sum).",
     ),
     "welfare_platform_surplus": _o(
-        "welfare", "USD mn per quarter", "Platforms' revenue plus subsidy minus train costs."
+        "welfare",
+        "Platforms' surplus",
+        "USD mn per quarter",
+        "Platforms' revenue plus subsidy minus train costs.",
     ),
-    "welfare_subsidies": _o("welfare", "USD mn per quarter", "Subsidies paid (a cost)."),
-    "welfare_fixed_costs": _o("welfare", "USD mn per quarter", "Terminal fixed costs."),
-    "welfare_default_losses": _o("welfare", "USD mn per quarter", "Lender losses (a cost)."),
-    "welfare_insurance_payouts": _o("welfare", "USD mn per quarter", "Insurance payouts."),
+    "welfare_subsidies": _o(
+        "welfare", "Subsidies (cost)", "USD mn per quarter", "Subsidies paid (a cost)."
+    ),
+    "welfare_fixed_costs": _o(
+        "welfare", "Terminal fixed costs (cost)", "USD mn per quarter", "Terminal fixed costs."
+    ),
+    "welfare_default_losses": _o(
+        "welfare", "Default losses (cost)", "USD mn per quarter", "Lender losses (a cost)."
+    ),
+    "welfare_insurance_payouts": _o(
+        "welfare", "Insurance payouts (cost)", "USD mn per quarter", "Insurance payouts."
+    ),
     "welfare_total": _o(
         "welfare",
+        "Total welfare",
         "USD mn per quarter",
         "Shipper surplus + platform surplus - subsidies - fixed costs - default losses"
         " - insurance payouts.",

@@ -126,6 +126,7 @@ def test_charts_drawn_on_two_processes_are_the_bytes_of_one(small_run, tmp_path)
             platforms=t["platforms"],
             workers=workers,
             on_done=done.append,
+            start_year=2015,  # the scenario's run.start_year, as sim run passes it
         )
         assert done == [*groups(), *MODEL_CHARTS]  # progress in chart order
         assert [p.suffix for p in paths] == [".png"] * len(done)  # PNG unless asked

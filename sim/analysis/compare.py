@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from sim.analysis.summary import t_interval
+from sim.analysis.summary import bootstrap_interval, t_interval
 from sim.outcomes import OUTCOMES
 
 Window = Literal["final", "run"] | tuple[int, int]
@@ -50,8 +50,9 @@ def paired_differences(
 ) -> pd.DataFrame:
     """Each scenario against the base, outcome by outcome, paired by replication.
 
-    Returns one row per (scenario, outcome): the scenario's mean and interval, the base's
-    mean, the mean paired difference with its interval, and Cohen's d (difference over the
+    Returns one row per (scenario, outcome): the scenario's mean and its bootstrap interval
+    (a level: it respects the outcome's bounds), the base's mean, the mean paired difference
+    with its Student-t interval (a difference has no bound), and Cohen's d (difference over the
     pooled standard deviation of the two scenarios' values; NaN when both are constant).
     """
     names = [o for o in (outcomes or OUTCOMES) if o in runs[base].columns]
@@ -62,7 +63,7 @@ def paired_differences(
         common = b.index.intersection(v.index)
         for name in names:
             x, y = v.loc[common, name].to_numpy(), b.loc[common, name].to_numpy()
-            mean, low, high = t_interval(x, level)
+            mean, low, high = bootstrap_interval(x, level)
             diff, dlow, dhigh = t_interval(x - y, level)
             pooled = np.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2) if x.size > 1 else np.nan
             tiny = 1e-9 * max(1.0, abs(float(y.mean())))

@@ -318,3 +318,18 @@ class Bar:
             f"{self.name}: {done}/{total} runs, {failed} failed, {elapsed:.0f} s, ETA {eta_text}",
             highlight=False,
         )
+
+
+def start_year_of(resolved: list[dict[str, Any] | None]) -> int | None:
+    """The ``run.start_year`` the resolved scenarios of a manifest share; None if they differ.
+
+    Time axes are in calendar years only where every scenario starts in the same year
+    (an output directory older than the field has none: steps).
+    """
+    years = set()
+    for scenario in resolved:
+        year = ((scenario or {}).get("run") or {}).get("start_year")
+        if not isinstance(year, int):
+            return None
+        years.add(year)
+    return years.pop() if len(years) == 1 else None

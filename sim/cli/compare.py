@@ -30,6 +30,7 @@ from sim.cli.common import (
     open_out_dir,
     print_error,
     sigterm_as_interrupt,
+    start_year_of,
     wide_console,
 )
 from sim.cli.compare_runs import (
@@ -237,6 +238,7 @@ def compare(
                 shown=shown,
                 caption=text,
                 window_text=over,
+                start_year=same_start_year(scenarios),
             )
         store.write_manifest(directory, manifest(seeds))
 
@@ -246,7 +248,8 @@ def compare(
     console.print(
         f"Compared with [bold]{labels[0]}[/]: {len(seeds)} replications of each scenario with"
         f" the same child seeds (common random numbers), base seed {seed}.\n"
-        f"Window {window.value}: {over}; 95% t-intervals over replications;"
+        f"Window {window.value}: {over}; intervals over replications: 95% bootstrap for a"
+        " scenario's mean, 95% t for the paired difference;"
         " d = Cohen's d (difference / pooled SD); ▲/▼ = the difference's interval excludes zero.",
         highlight=False,
     )
@@ -289,7 +292,14 @@ def redraw(directory: Path, manifest: dict[str, Any]) -> list[Path]:
         shown=shown,
         caption=text,
         window_text=over,
+        start_year=start_year_of([s.get("resolved_scenario") for s in manifest["scenarios"]]),
     )
+
+
+def same_start_year(scenarios: list[Scenario]) -> int | None:
+    """The calendar year of step 1 when every scenario has the same one, else None (steps)."""
+    years = {s.run.start_year for s in scenarios}
+    return years.pop() if len(years) == 1 else None
 
 
 def comparison_table(tables: dict[str, pd.DataFrame], base: str) -> pd.DataFrame:

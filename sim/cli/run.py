@@ -32,6 +32,7 @@ from sim.cli.common import (
     open_out_dir,
     replications_with_progress,
     sigterm_as_interrupt,
+    start_year_of,
     wide_console,
 )
 from sim.cli.report import show_report
@@ -156,6 +157,7 @@ def run(
                 provinces=result.provinces,
                 platforms=result.platforms,
                 svg=svg,
+                start_year=resolved.run.start_year,
             )
         store.write_manifest(directory, manifest(seeds))
 
@@ -164,7 +166,16 @@ def run(
     typer.echo(f"Wrote {target}")
 
 
-def draw_charts(outcomes, out_dir: Path, *, caption: str, provinces, platforms, svg: bool):
+def draw_charts(
+    outcomes,
+    out_dir: Path,
+    *,
+    caption: str,
+    provinces,
+    platforms,
+    svg: bool,
+    start_year: int | None,
+):
     """Draw a run's charts on every core, a plain line on stderr per chart as it is written."""
     from sim.plots.run_charts import chart_workers, save_run_charts
 
@@ -179,18 +190,21 @@ def draw_charts(outcomes, out_dir: Path, *, caption: str, provinces, platforms, 
         formats=("png", "svg") if svg else ("png",),
         workers=workers,
         on_done=lambda name: typer.echo(f"  charts/{name}", err=True),
+        start_year=start_year,
     )
 
 
 def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, seed: int) -> Table:
     """A table of the key outcomes: final-year mean and interval, and whole-run mean."""
+    from sim.analysis.summary import interval_text
     from sim.outcomes import FINAL_TEXT, KEY_OUTCOMES
 
     table = Table(
         title=f"{s.name}: key outcomes, {replications} replications, seed {seed}",
-        caption=f"{FINAL_TEXT}; interval = 95% t-interval over replications",
+        caption=f"{FINAL_TEXT}; interval = {interval_text()}",
     )
     table.add_column("outcome")
+    table.add_column("column", style="dim")
     table.add_column("unit")
     table.add_column("final mean", justify="right")
     table.add_column("final 95% interval", justify="right")
@@ -199,7 +213,14 @@ def key_outcome_table(summary: pd.DataFrame, s: Scenario, replications: int, see
         row = summary.loc[name]
         low, high = row["final_low"], row["final_high"]
         span = f"{fmt(low)} .. {fmt(high)}" if math.isfinite(low) else "n/a"
-        cells = (name, row["unit"], fmt(row["final_mean"]), span, fmt(row["run_mean_mean"]))
+        cells = (
+            row["label"],
+            name,
+            row["unit"],
+            fmt(row["final_mean"]),
+            span,
+            fmt(row["run_mean_mean"]),
+        )
         table.add_row(*map(Text, cells))
     return table
 
@@ -305,6 +326,7 @@ def plot(
         provinces=store.read_table(directory, "provinces") if both else None,
         platforms=store.read_table(directory, "platforms") if both else None,
         svg=svg,
+        start_year=start_year_of([manifest.get("resolved_scenario")]),
     )
     for path in paths:
         typer.echo(f"Wrote {path}")

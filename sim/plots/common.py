@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.analysis.summary import t_interval
+from sim.analysis.summary import bootstrap_interval
 from sim.experiments.store import write_file
 from sim.outcomes import FINAL_STEPS
 
@@ -98,8 +98,34 @@ def in_window(table: pd.DataFrame, window: str, final_steps: int = FINAL_STEPS) 
 
 
 def mean_interval(values: pd.Series, level: float) -> tuple[float, float, float]:
-    """Mean and t-interval of per-replication values (NaN bounds with one replication)."""
-    return t_interval(values.to_numpy(dtype=float), level)
+    """Mean and bootstrap interval of per-replication values (NaN bounds with one replication).
+
+    The interval of a level everywhere (:func:`sim.analysis.summary.bootstrap_bounds`):
+    it stays within the values' range, so a count's whisker never crosses zero.
+    """
+    return bootstrap_interval(values.to_numpy(dtype=float), level)
+
+
+STEP_LABEL = "step (quarter)"
+YEAR_LABEL = "year"
+
+
+def time_values(steps: pd.Series | np.ndarray, start_year: int | None) -> np.ndarray:
+    """The x of each step: its calendar time when the run has a start year, else the step.
+
+    Step 1 is the first quarter of ``start_year``, drawn at ``start_year + 0``; step 5 the
+    first quarter of the next year; so a year's tick falls on its first quarter.
+    """
+    steps = np.asarray(steps, dtype=float)
+    return steps if start_year is None else start_year + (steps - 1) / 4
+
+
+def set_time_axis(ax: Axes, start_year: int | None, *, label: bool = True) -> None:
+    """Integer ticks in steps or calendar years, and the axis label saying which."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5 if start_year else "auto"))
+    ax.set_xlabel((YEAR_LABEL if start_year is not None else STEP_LABEL) if label else "")
 
 
 def error_bars(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray | None:

@@ -17,12 +17,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter
 
-from sim.analysis.summary import summarize
+from sim.analysis.summary import interval_text, summarize
 from sim.outcomes import OUTCOMES
-from sim.plots.common import LINE_COLORS, add_caption, axes, save_figure
-from sim.plots.over_time import GROUP_TITLES, STEP_LABEL, groups
+from sim.plots.common import (
+    LINE_COLORS,
+    add_caption,
+    axes,
+    save_figure,
+    set_time_axis,
+    time_values,
+)
+from sim.plots.over_time import GROUP_TITLES, compact_number, groups, label
 
 BASE_COLOR = "#000000"
 LINESTYLES = ("-", "--", ":", "-.")
@@ -47,7 +54,7 @@ def scenario_styles(names: Sequence[str]) -> dict[str, Style]:
 
 
 def scenario_stats(outcomes: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
-    """Mean and t-interval across replications of every outcome, by scenario and step.
+    """Mean and bootstrap interval across replications of every outcome, by scenario and step.
 
     Scenarios keep their order of appearance in ``outcomes`` (the base first).
     """
@@ -65,8 +72,9 @@ def plot_scenarios_over_time(
     styles: Mapping[str, Style] | None = None,
     band_alpha: float | None = None,
     title: str | None = None,
+    start_year: int | None = None,
 ) -> Axes:
-    """Overlay each scenario's mean and interval band over steps for one outcome.
+    """Overlay each scenario's mean and interval band over time for one outcome.
 
     Args:
         stats: A table from :func:`scenario_stats` (scenario, step, outcome, mean, low, high).
@@ -75,7 +83,8 @@ def plot_scenarios_over_time(
         styles: Colour and line style per scenario, in drawing order; by default
             :func:`scenario_styles` of the scenarios in ``stats`` in order of appearance.
         band_alpha: Opacity of the bands; fainter the more scenarios there are.
-        title: Axes title; the outcome's name by default.
+        title: Axes title; the outcome's label by default.
+        start_year: Calendar year of step 1: the time axis in years (steps if ``None``).
     """
     ax = axes(ax)
     rows = stats[stats["outcome"] == outcome]
@@ -85,8 +94,9 @@ def plot_scenarios_over_time(
     alpha = band_alpha if band_alpha is not None else (0.25 if len(styles) <= 4 else 0.1)
     for i, (name, (color, line)) in enumerate(styles.items()):
         these = rows[rows["scenario"] == name].sort_values("step")
+        x = time_values(these["step"], start_year)
         ax.plot(
-            these["step"],
+            x,
             these["mean"],
             color=color,
             linestyle=line,
@@ -94,13 +104,10 @@ def plot_scenarios_over_time(
             label=name,
             zorder=3 if i == 0 else 2,  # the base stays visible above the others
         )
-        ax.fill_between(
-            these["step"], these["low"], these["high"], color=color, alpha=alpha, linewidth=0
-        )
-    ax.set_xlabel(STEP_LABEL)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.fill_between(x, these["low"], these["high"], color=color, alpha=alpha, linewidth=0)
+    set_time_axis(ax, start_year)
     ax.set_ylabel(OUTCOMES[outcome].unit if outcome in OUTCOMES else "")
-    ax.set_title(title if title is not None else outcome)
+    ax.set_title(title if title is not None else label(outcome))
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return ax
 
@@ -113,6 +120,7 @@ def comparison_group_figure(
     caption: str = "",
     ncols: int = 4,
     level: float = 0.95,
+    start_year: int | None = None,
 ) -> Figure:
     """A panel per outcome of ``group``, each overlaying the scenarios, with one legend."""
     present = set(stats["outcome"])
@@ -124,7 +132,8 @@ def comparison_group_figure(
     fig = Figure(figsize=(3.3 * ncols + 2.2, 2.5 * nrows + 1.3), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for i, (name, ax) in enumerate(zip(names, axes, strict=False)):
-        plot_scenarios_over_time(stats, name, ax=ax, styles=styles)
+        plot_scenarios_over_time(stats, name, ax=ax, styles=styles, start_year=start_year)
+        ax.yaxis.set_major_formatter(FuncFormatter(compact_number))
         ax.title.set_fontsize("medium")
         if i + ncols < len(names):
             ax.set_xlabel("")
@@ -134,7 +143,7 @@ def comparison_group_figure(
     fig.legend(handles, labels, loc="outside right upper", frameon=False, fontsize="small")
     title = GROUP_TITLES.get(group, group.title())
     fig.suptitle(f"{title} outcomes over time, by scenario", fontsize="large")
-    band = f"lines: mean; bands: {level:.0%} t-interval across replications"
+    band = f"lines: mean over replications; bands: {interval_text(level)}"
     add_caption(fig, caption, band, width=150)
     return fig
 
@@ -174,7 +183,7 @@ def plot_differences(
     ax.set_ylim(len(order) - 0.5, -0.5)  # first scenario on top
     unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
     ax.set_xlabel(f"difference ({unit})" if unit else "difference")
-    ax.set_title(outcome)
+    ax.set_title(label(outcome))
     ax.grid(True, axis="x", linewidth=0.4, alpha=0.5)
     return ax
 
@@ -227,6 +236,7 @@ def save_comparison_charts(
     window_text: str,
     level: float = 0.95,
     dpi: int = 110,
+    start_year: int | None = None,
 ) -> list[Path]:
     """Write ``<group>.png`` (scenarios over time) and ``difference_from_base.png``.
 
@@ -241,6 +251,8 @@ def save_comparison_charts(
         window_text: What the differences are taken over, for the difference chart's title.
         level: Interval level, for the notes.
         dpi: Resolution of the PNGs.
+        start_year: Calendar year of step 1 (the scenarios' ``run.start_year``), for
+            time axes in years; in steps if ``None``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -251,7 +263,9 @@ def save_comparison_charts(
     paths = []
     for group in groups():
         if any(n in present for n, o in OUTCOMES.items() if o.group == group):
-            fig = comparison_group_figure(stats, group, styles=styles, caption=caption, level=level)
+            fig = comparison_group_figure(
+                stats, group, styles=styles, caption=caption, level=level, start_year=start_year
+            )
             paths += save_figure(fig, out_dir / group, dpi=dpi)[:1]
     fig = differences_figure(
         differences,

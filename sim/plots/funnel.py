@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.analysis.summary import interval_text
 from sim.plots.common import (
     OKABE_ITO,
     add_caption,
@@ -75,7 +76,7 @@ def plot_funnel(
 ) -> Axes:
     """The financing funnel: applications, approvals, running projects, defaults.
 
-    Bars are means over replications with t-interval whiskers; each is labelled with
+    Bars are means over replications with bootstrap-interval whiskers; each is labelled with
     its count and its share of the applications. With a ``scenario`` column, the
     scenarios' bars stand side by side (the first is the base, in black).
 
@@ -144,7 +145,7 @@ def funnel_figure(outcomes: pd.DataFrame, *, caption: str = "", level: float = 0
         fontsize="large",
     )
     note = (
-        f"bars: mean over replications; whiskers: {level:.0%} t-interval; a loan is approved"
+        f"bars: mean over replications; whiskers: {interval_text(level)}; a loan is approved"
         " within the lender's capacity, starts after the approval lag, and defaults when the"
         " project fails"
     )

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
+from sim.analysis.summary import interval_text
 from sim.plots.common import (
     OKABE_ITO,
     WINDOW_TEXT,
@@ -25,8 +27,10 @@ from sim.plots.common import (
     text_width,
     with_replication,
 )
+from sim.plots.over_time import compact_number
 
 PAYS, GAINS = "#D55E00", "#0072B2"  # vermillion: subsidy paid; blue: freight credited
+OFF_SCALE = 4.0  # the per-container axis ends at this many times the national average
 
 
 def province_shares(
@@ -76,6 +80,12 @@ def province_shares(
     return out.sort_values("subsidy_share", ascending=False).reset_index(drop=True)
 
 
+def national_per_feu(provinces: pd.DataFrame, window: str = "run") -> float:
+    """All subsidy paid over all freight credited in the window, in USD per FEU."""
+    frame = in_window(with_replication(provinces), window)
+    return 1e6 * frame["subsidy_paid"].sum() / max(frame["credited_volume"].sum(), 1e-9)
+
+
 def _province_labels(table: pd.DataFrame) -> list[str]:
     return [f"{p} ●" if m else p for p, m in zip(table["province"], table["member"], strict=True)]
 
@@ -92,7 +102,7 @@ def plot_subsidy_by_province(
 
     A province whose vermillion bar (its share of all subsidies) is longer than its blue
     bar (its share of all rail freight credited to provinces) pays more per container than
-    the national average. Bars: mean over replications; whiskers: t-interval. Members of
+    the national average. Bars: mean over replications; whiskers: bootstrap interval. Members of
     the coordination body are marked ●.
 
     Args:
@@ -147,6 +157,11 @@ def plot_subsidy_per_feu(
 ) -> Axes:
     """Subsidy each province pays per container credited to it, with the national average.
 
+    A province that pays for trains but is credited almost no freight has a per-container
+    figure many times the national one; the axis stops at :data:`OFF_SCALE` times the
+    national average and such a bar ends in an arrow labelled with its value, so the
+    others stay readable.
+
     Args:
         provinces: The province table of a run (one or more replications).
         ax: Axes to draw on; the current pyplot axes if ``None``.
@@ -161,33 +176,47 @@ def plot_subsidy_per_feu(
         table = table.reindex([p for p in order if p in table.index])
     table = table.reset_index()
     y = np.arange(len(table))
-    err = error_bars(table["per_feu"], table["per_feu_low"], table["per_feu_high"])
+    average = national_per_feu(provinces, window)
+    value = table["per_feu"].fillna(0.0)
+    limit = OFF_SCALE * average if average > 0 else math.inf
+    off = value > limit
+    shown = value.clip(upper=limit)
+    low = table["per_feu_low"].clip(upper=limit)
+    err = error_bars(shown, low, table["per_feu_high"].clip(upper=limit))
+    if err is not None:
+        err[:, off.to_numpy()] = 0.0  # an off-scale bar's interval is off the scale too
     ax.barh(
         y,
-        table["per_feu"].fillna(0.0),
+        shown,
         height=0.6,
         xerr=err,
         color=OKABE_ITO[4],
         error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.25"},
     )
-    frame = in_window(with_replication(provinces), window)
-    average = 1e6 * frame["subsidy_paid"].sum() / max(frame["credited_volume"].sum(), 1e-9)
-    ax.axvline(average, color="0.2", linestyle="--", linewidth=1.0)
-    ax.annotate(
-        f"national {average:,.0f}",
-        (average, 1.0),
-        xycoords=("data", "axes fraction"),
-        xytext=(3, -3),
-        textcoords="offset points",
-        va="top",
-        fontsize="x-small",
-    )
+    for row in np.flatnonzero(off.to_numpy()):
+        ax.annotate(
+            f"{compact_number(value.iloc[row])} ▸",
+            (limit, y[row]),
+            xytext=(-3, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize="x-small",
+            color="white",
+            fontweight="bold",
+        )
+    ax.axvline(average, color="0.2", linestyle="--", linewidth=1.0, label="national average")
     ax.set_yticks(y, _province_labels(table), fontsize="small")
     ax.set_ylim(len(table) - 0.5, -0.5)
     ax.set_xlabel("subsidy per container credited (USD per FEU)")
-    ax.set_xlim(left=0)
+    ax.set_xlim(0, limit * 1.02 if off.any() else None)
+    ax.xaxis.set_major_formatter(FuncFormatter(compact_number))
     ax.grid(True, axis="x", linewidth=0.4, alpha=0.5)
-    ax.set_title(title if title is not None else "Subsidy per container, by province")
+    ax.set_title(
+        title
+        if title is not None
+        else f"Subsidy per container, by province (dashed: national {average:,.0f})"
+    )
     return ax
 
 
@@ -201,16 +230,18 @@ def subsidy_figure(
     plot_subsidy_by_province(provinces, ax=left, window=window, level=level, title="")
     plot_subsidy_per_feu(provinces, ax=right, window=window, level=level, title="")
     left.set_title("share of the national total", fontsize="medium")
-    right.set_title("subsidy per container", fontsize="medium")
+    average = national_per_feu(provinces, window)
+    right.set_title(f"subsidy per container (dashed: national {average:,.0f})", fontsize="medium")
     right.tick_params(labelleft=False)
     fig.suptitle(
         f"Who pays, who gains: subsidies and rail freight by province, {WINDOW_TEXT[window]}",
         fontsize="large",
     )
     note = (
-        f"bars: mean over replications; whiskers: {level:.0%} t-interval; ● coordination"
+        f"bars: mean over replications; whiskers: {interval_text(level)}; ● coordination"
         " member; freight is credited to the province that owns the hub (with pooling, to"
-        " the freight's origin)"
+        f" the freight's origin); ▸ a bar beyond {OFF_SCALE:g}x the national figure, its"
+        " value written in it"
     )
     add_caption(fig, caption, note, width=text_width(fig))
     return fig

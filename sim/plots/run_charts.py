@@ -15,11 +15,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.analysis.summary import over_time
 from sim.outcomes import OUTCOMES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FORMATS: tuple[str, ...] = ("png",)  # SVG on request: it renders every figure again
 
@@ -36,6 +40,7 @@ class RunCharts:
     formats: tuple[str, ...]
     level: float = 0.95
     dpi: int = 110
+    start_year: int | None = None
 
     def names(self) -> list[str]:
         """The charts to draw: one per outcome group present, then the model's three."""
@@ -47,19 +52,25 @@ class RunCharts:
             names += list(MODEL_CHARTS)
         return names
 
-    def draw(self, name: str) -> list[Path]:
-        """Draw and write one chart; return its files."""
-        from sim.plots.common import save_figure
+    def figure(self, name: str) -> Figure:
+        """Draw one chart (a name of :meth:`names`)."""
         from sim.plots.model import MODEL_CHARTS, model_figure
         from sim.plots.over_time import plot_group
 
         if name in MODEL_CHARTS:
-            fig = model_figure(
+            return model_figure(
                 name, self.outcomes, self.provinces, self.platforms, caption=self.caption
             )
-        else:
-            stats = over_time(self.outcomes, columns=self._group(name), level=self.level)
-            fig = plot_group(stats, name, caption=self.caption, level=self.level)
+        stats = over_time(self.outcomes, columns=self._group(name), level=self.level)
+        return plot_group(
+            stats, name, caption=self.caption, level=self.level, start_year=self.start_year
+        )
+
+    def draw(self, name: str) -> list[Path]:
+        """Draw and write one chart; return its files."""
+        from sim.plots.common import save_figure
+
+        fig = self.figure(name)
         return save_figure(fig, self.out_dir / name, formats=self.formats, dpi=self.dpi)
 
     def _group(self, group: str) -> list[str]:
@@ -92,6 +103,7 @@ def save_run_charts(
     formats: Sequence[str] = FORMATS,
     workers: int | None = None,
     on_done: Callable[[str], None] | None = None,
+    start_year: int | None = None,
 ) -> list[Path]:
     """Write every chart of a run into ``out_dir``; return the files in chart order.
 
@@ -106,9 +118,19 @@ def save_run_charts(
         workers: Processes to draw on (:func:`chart_workers`); forked, so only where the
             platform can fork, else one.
         on_done: Called with each chart's name as it is written (progress).
+        start_year: Calendar year of step 1 (the scenario's ``run.start_year``): time
+            axes in years; in steps if ``None``.
     """
     global _JOB
-    job = RunCharts(outcomes, provinces, platforms, Path(out_dir), caption, tuple(formats))
+    job = RunCharts(
+        outcomes,
+        provinces,
+        platforms,
+        Path(out_dir),
+        caption,
+        tuple(formats),
+        start_year=start_year,
+    )
     job.out_dir.mkdir(parents=True, exist_ok=True)
     names = job.names()
     n = min(chart_workers(workers), len(names))
