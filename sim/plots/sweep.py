@@ -43,6 +43,13 @@ def _rows(indices: pd.DataFrame, outcome: str, stat: str | None) -> pd.DataFrame
     return rows
 
 
+def outcome_title(outcome: str) -> str:
+    """A panel title: the outcome's label with the sweep's own name for it (``a.final``)."""
+    name = outcome.rsplit(".", 1)[0]
+    label = OUTCOMES[name].label if name in OUTCOMES else ""
+    return f"{label} ({outcome})" if label else outcome
+
+
 def _index_axes(ax: Axes, rows: pd.DataFrame, title: str) -> tuple[np.ndarray, float]:
     """One row of bars per parameter, top down; returns the rows' positions and bar height."""
     y = np.arange(len(rows))
@@ -83,7 +90,7 @@ def plot_sobol(
     """
     ax = axes(ax)
     rows = _rows(indices, outcome, stat)
-    y, height = _index_axes(ax, rows, title if title is not None else outcome)
+    y, height = _index_axes(ax, rows, title if title is not None else outcome_title(outcome))
     estimates = rows[["S1", "ST"]].to_numpy(dtype=float)
     if not np.isfinite(estimates).any():
         return _no_indices(ax, "no indices: the outcome does not vary")
@@ -133,7 +140,7 @@ def plot_delta(
     """
     ax = axes(ax)
     rows = _rows(indices, outcome, stat)
-    y, height = _index_axes(ax, rows, title if title is not None else outcome)
+    y, height = _index_axes(ax, rows, title if title is not None else outcome_title(outcome))
     if not np.isfinite(rows[["delta", "S1"]].to_numpy(dtype=float)).any():
         return _no_indices(ax, "no indices: too few points, or the outcome does not vary")
     labels = {"delta": "delta (whole distribution)", "S1": "first order (S1, variance)"}
@@ -195,7 +202,7 @@ def plot_morris(
     ax.invert_yaxis()
     unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
     ax.set_xlabel(f"elementary effect ({unit} per parameter range)" if unit else "effect")
-    ax.set_title(title if title is not None else outcome)
+    ax.set_title(title if title is not None else outcome_title(outcome))
     if legend:
         ax.legend(frameon=False, fontsize="small", loc="best")
     ax.grid(True, axis="x", linewidth=0.4, alpha=0.5)
@@ -287,7 +294,7 @@ def plot_heatmap(
     unit = OUTCOMES[name].unit if name in OUTCOMES else ""
     bar = ax.figure.colorbar(image, ax=ax, extend=extend)
     bar.set_label(f"{outcome} ({unit})" if unit else outcome)
-    ax.set_title(title if title is not None else outcome)
+    ax.set_title(title if title is not None else outcome_title(outcome))
     return ax
 
 
