@@ -336,6 +336,25 @@ def test_a_sweep_writes_one_row_per_run_with_its_point_seed_and_outcomes(referen
     }
 
 
+def test_every_column_of_a_part_file_carries_its_unit_and_meaning(reference):
+    import pyarrow.parquet as pq
+
+    from sim.outcomes import OUTCOMES as REGISTRY
+    from sim.scenario.params import parameter_table
+
+    _, out, _ = reference
+    schema = pq.read_schema(next((out / "results").glob("part-*.parquet")))
+    meta = {f.name: f.metadata or {} for f in schema}
+    assert all(b"description" in m and m[b"description"] for m in meta.values()), [
+        name for name, m in meta.items() if not m.get(b"description")
+    ]
+    params = parameter_table().set_index("path")
+    assert meta["freight.logit_scale"][b"unit"].decode() == params.at["freight.logit_scale", "unit"]
+    final = meta["rail_volume.final"]
+    assert final[b"unit"] == REGISTRY["rail_volume"].unit.encode()
+    assert final[b"description"].decode().startswith(REGISTRY["rail_volume"].description)
+
+
 def test_a_row_reproduces_with_run_and_its_seed(reference):
     from sim.experiments.experiment import run
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,6 +53,15 @@ def arrow_schema(plan: SweepPlan) -> pa.Schema:
         pa.field("error", pa.string()),
         pa.field("wall_seconds", pa.float64()),
     ]
+    docs = column_docs(plan)
+    fields = [
+        f.with_metadata(
+            {b"unit": docs[f.name][0].encode(), b"description": docs[f.name][1].encode()}
+        )
+        if f.name in docs
+        else f
+        for f in fields
+    ]
     meta = {
         "format": FORMAT,
         "fingerprint": plan.fingerprint,
@@ -61,6 +71,34 @@ def arrow_schema(plan: SweepPlan) -> pa.Schema:
         "final_window": FINAL_WINDOW,
     }
     return pa.schema(fields, metadata={META_KEY: json.dumps(meta).encode()})
+
+
+def column_docs(plan: SweepPlan) -> dict[str, tuple[str, str]]:
+    """Unit and meaning of each column of the part files, as Parquet field metadata."""
+    from sim.outcomes import OUTCOMES
+    from sim.scenario.params import parameter_table
+
+    docs = {
+        "run_id": ("", "Run number: design point times replications plus replication."),
+        "point": ("", "Design point (row of design.csv), from 0."),
+        "replication": ("", "Replication of the point, from 0."),
+        "seed": ("", "Seed of the run: sim.experiments.experiment.run(scenario, seed=SEED)."),
+        "status": ("", "ok, or failed (then error says why)."),
+        "error": ("", "Why the run failed; empty when it finished."),
+        "wall_seconds": ("s", "Wall time of the run."),
+    }
+    table = parameter_table().set_index("path")
+    for factor in plan.factors:
+        key = re.sub(r"\[\d+\]", "[]", factor.path)
+        if key in table.index:
+            docs[factor.path] = (str(table.at[key, "unit"]), str(table.at[key, "description"]))
+    for name in plan.outcomes:
+        unit, meaning = (
+            (OUTCOMES[name].unit, OUTCOMES[name].description) if name in OUTCOMES else ("", "")
+        )
+        docs[f"{name}.final"] = (unit, f"{meaning} Mean of the run's last {FINAL_WINDOW} steps.")
+        docs[f"{name}.mean"] = (unit, f"{meaning} Mean of all the run's steps.")
+    return docs
 
 
 def scan_results(out_dir: str | Path, fingerprint: str | None = None) -> store.PartsState:
