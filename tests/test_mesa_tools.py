@@ -130,3 +130,17 @@ def test_the_model_uses_its_rng_and_never_the_global_random_state():
 
 def test_batch_model_is_exported_by_sim_experiments():
     assert Exported is BatchModel
+
+
+def test_numpy_scalars_are_accepted_as_parameter_values():
+    from pathlib import Path
+
+    import numpy as np
+
+    from sim.model.mesa_api import resolve_scenario
+
+    s = resolve_scenario(
+        Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml",
+        {"policy.coordination.joint_cap.enabled": np.bool_(True), "run__steps": np.int64(3)},
+    )
+    assert s.policy.coordination.joint_cap.enabled is True and s.run.steps == 3

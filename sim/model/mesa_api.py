@@ -64,7 +64,9 @@ def resolve_scenario(
         return base
     data = dump_scenario(base)
     for key, value in params.items():
-        set_path(data, key.replace("__", "."), value)
+        # a NumPy scalar (what EMA and batch_run pass) as the Python value the schema reads
+        plain = value.item() if isinstance(value, np.generic) else value
+        set_path(data, key.replace("__", "."), plain)
     return validate(data, origin=f"{base.name} with {', '.join(params)}")
 
 
