@@ -224,6 +224,39 @@ OUTCOMES: dict[str, Outcome] = {
     "approval_rate": _o(
         "finance", "Approval rate", "share", "Approved over applications (0 when none)."
     ),
+    "approved_state": _o(
+        "finance",
+        "Loans approved, state firms",
+        "loans per quarter",
+        "Loans approved to state-owned firms.",
+    ),
+    "approved_private": _o(
+        "finance",
+        "Loans approved, private firms",
+        "loans per quarter",
+        "Loans approved to private firms.",
+    ),
+    "lending": _o("finance", "Lending", "USD mn per quarter", "Loans approved, in value."),
+    "rationed_demand": _o(
+        "finance",
+        "Eligible loans rationed",
+        "USD mn per quarter",
+        "Eligible loans (collateral, risk and equity met) turned down: the capacity left"
+        " could not take them.",
+    ),
+    "lending_capacity": _o(
+        "finance",
+        "Lending capacity",
+        "USD mn per quarter",
+        "The quarter's budget for loans: finance.lending_budget times the lender's capital"
+        " over its start, at most 1.",
+    ),
+    "lender_capital": _o(
+        "finance",
+        "Lender's capital",
+        "USD mn",
+        "Capital after the quarter's interest margin and losses.",
+    ),
     "projects_active": _o(
         "finance", "Projects running abroad", "count", "Projects abroad running."
     ),
@@ -323,6 +356,7 @@ PROVINCE_COLUMNS = {
     "export_value": ("USD mn per quarter", "Its enterprises' exports."),
     "innovation": ("index", "Innovation stock."),
     "objective": ("USD mn per quarter", "The province's objective (political value)."),
+    "approved_loans": ("loans per quarter", "Loans approved to its firms."),
 }
 
 PLATFORM_COLUMNS = {

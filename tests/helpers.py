@@ -40,7 +40,7 @@ FAST_FINANCE: dict[str, Any] = {
     "run": {"enterprises": 600},
     "finance": {
         "go_abroad_rate": 0.3,
-        "lender_capacity": 0.3,
+        "lending_budget": 1e6,
         "project_length": 2,
         "project_default": [0.05, 0.06, 0.08, 0.1, 0.12],
         "risk_appetite": 0.1,

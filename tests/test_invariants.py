@@ -188,14 +188,14 @@ def check_step(model, snap: dict[str, float]) -> None:
     seed=st.integers(0, 2**32 - 1),
     cover=st.sampled_from([0.0, 0.3, 1.0]),
     overseas=st.sampled_from([0.0, 1.0]),
-    capacity=st.sampled_from([0.0, 0.02, 0.5]),
+    capacity=st.sampled_from([0.0, 200.0, 1e6]),
     hazard=st.sampled_from([0.0, 0.05, 0.5]),
     fund=st.sampled_from([0.0, 0.3]),
     fast=st.booleans(),
     thin=st.booleans(),
 )
 def test_short_runs_keep_invariants(seed, cover, overseas, capacity, hazard, fund, fast, thin):
-    finance = {"lender_capacity": capacity}
+    finance = {"lending_budget": capacity}
     lags = {"approval_lag": 0, "private_approval_lag": 1}
     if fast:  # projects start, complete and fail within the run
         finance |= {

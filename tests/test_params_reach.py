@@ -107,6 +107,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         FINANCE,
         {"policy": {"finance": {"joint_fund_provinces": GROUP, "joint_fund_share": 0.2}}},
     ),
+    # a budget that fits a few of the many loans asked for: the queue decides who gets one
+    "queue": deep_merge(FINANCE, {"finance": {"lending_budget": 300.0}}),
     # capacity retires after one quarter of low use, and use counts as low below 99%:
     # each retirement parameter is studied with the other two set so retirement happens
     "retire": {"freight": {"retire_below": 0.99, "retire_after": 1}},
@@ -161,6 +163,7 @@ CONTEXT_OF = [
     ("policy.unification.hubs", "unified"),
     ("policy.coordination.designated_hubs.target_markup", "target_rule"),
     ("policy.finance.overseas_collateral", "overseas"),
+    ("policy.finance.state_priority", "queue"),
     ("innovation.talent_effect", "innovation"),
     ("strategy.close_after", "closing"),
     ("policy.coordination", "coordination"),
@@ -193,7 +196,10 @@ PERTURB: dict[str, Any] = {
     "freight.retire_below": 0.99,
     "freight.retire_after": 1,
     "strategy.close_after": 1,
-    "finance.lender_capacity": 0.01,
+    "finance.lending_budget": 50.0,
+    "finance.lender_capital": 2.0,  # one default's loss takes the capacity down
+    "finance.funding_rate": 0.05,
+    "policy.finance.state_priority": 0.0,
     "policy.finance.overseas_collateral": 1.0,
     "freight.min_trains": 100.0,
     "policy.subsidy.national_cap": 0.1,

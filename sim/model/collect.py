@@ -113,6 +113,12 @@ def collect_step(m: BRIModel) -> None:
         "financing_demand": flows.demand,
         "approved": flows.approved,
         "approval_rate": flows.approved / flows.applications if flows.applications else 0.0,
+        "approved_state": flows.approved_state,
+        "approved_private": flows.approved - flows.approved_state,
+        "lending": flows.lent,
+        "rationed_demand": flows.rationed,
+        "lending_capacity": m.lender.capacity,
+        "lender_capital": m.lender.capital,
         "projects_active": int((firms.status == 2).sum()),
         "projects_pending": int((firms.status == 1).sum()),
         "defaults": flows.defaults,
@@ -177,6 +183,11 @@ def collect_step(m: BRIModel) -> None:
         export_value=value_by_province.astype(float),
         innovation=stocks,
         objective=np.array(per_province["objective"]),
+        approved_loans=(
+            flows.approved_by_province
+            if flows.approved_by_province is not None
+            else np.zeros(n_pr, dtype=np.int64)
+        ),
     )
     m.platform_rows.append(
         step=np.full(m.sea, m.steps),

@@ -38,6 +38,11 @@ class StepFlows:
     payouts: float = 0.0
     premiums: float = 0.0
     fund: float = 0.0
+    interest: float = 0.0  # paid to the lender on disbursed loans
+    lent: float = 0.0  # loans approved
+    rationed: float = 0.0  # eligible loans the capacity left could not take
+    approved_state: int = 0  # approvals of state-owned firms
+    approved_by_province: np.ndarray | None = None  # approvals per province index
     external: dict[str, float] = field(default_factory=dict)
 
 
@@ -251,6 +256,7 @@ class Firms:
         premium = self.outstanding[active] * cover * fin.premium  # on the insured amount
         self.cash[active] += ret - interest - premium
         lender.cash += float(interest.sum())
+        out.interest = float(interest.sum())
         lender.insurer_cash += float(premium.sum())
         ext["project_returns"] = float(ret.sum())
         out.premiums = float(premium.sum())
@@ -298,10 +304,21 @@ class Firms:
             self.cash[apply],
             cost * fin.equity_share,
         )
-        priority = draws.priority[apply] + np.where(state, 0.0, 1.0)  # state firms first
+        score = mech.queue_score(
+            fin.interest_rate + np.where(state, 0.0, fin.private_spread),
+            m.project_pd[self.country[apply]],
+            fin.loss_given_default,
+            cover,
+            np.where(state, pol.state_priority, 0.0),
+        )
+        priority = mech.queue_order(score, draws.priority[apply])
         approved = mech.ration(loan, ok, priority, lender.capacity_left)
         lender.capacity_left -= float(loan[approved].sum())
         won = apply[approved]
+        out.lent = float(loan[approved].sum())
+        out.rationed = float(loan[ok & ~approved].sum())
+        out.approved_state = int(self.state_owned[won].sum())
+        out.approved_by_province = np.bincount(self.province[won], minlength=len(m.provinces))
         self.status[won] = PENDING
         lag = np.where(state[approved], pol.approval_lag, pol.private_approval_lag)
         self.due[won] = step + lag

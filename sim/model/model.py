@@ -25,7 +25,7 @@ from sim.model.agents.columns import Table
 from sim.model.collect import EUROPE, StepTable, collect_step
 from sim.model.draws import Draws
 from sim.model.errors import check_step
-from sim.model.firms import Firms, StepFlows
+from sim.model.firms import ACTIVE, Firms, StepFlows
 from sim.model.routes import RouteNetwork
 from sim.model.unification import Unification
 from sim.scenario.fields import SECTORS
@@ -678,8 +678,11 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
 
     def finance_projects(self) -> None:
         """Firms seek loans, the lender rations, projects pay or fail, broke firms exit."""
-        self.lender.open_window(float(self.firms.revenue.sum()))
+        self.lender.open_window()
         self.flows = self.firms.finance_step(self.steps, self.draws)
+        f = self.firms
+        disbursed = float(f.outstanding[f.status == ACTIVE].sum())
+        self.lender.close_books(self.flows.interest, disbursed, self.flows.lender_loss)
 
     # --- mechanism 8: innovation -------------------------------------------------------------
 

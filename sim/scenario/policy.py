@@ -111,7 +111,17 @@ class FinancePolicy(Section):
     overseas_collateral: Share = P(
         0.0, "share", "Share of overseas assets the lender accepts as collateral."
     )
-    equal_terms: bool = P(False, "", "Private firms get state-owned firms' ratio, rate and lag.")
+    equal_terms: bool = P(
+        False, "", "Private firms get state-owned firms' ratio, rate, lag and queue place."
+    )
+    state_priority: float = P(
+        1.0,
+        "per quarter",
+        "Bonus to a state-owned firm's risk-adjusted margin in the lender's queue: 0 ranks"
+        " by margin alone; the default (far above any margin) serves state firms first.",
+        ge=0.0,
+        le=1.0,
+    )
     approval_lag: int = P(2, "quarters", "Approval time for state-owned firms.", ge=0, le=20)
     private_approval_lag: int = P(4, "quarters", "Approval time for private firms.", ge=0, le=20)
     joint_fund_share: Share = P(

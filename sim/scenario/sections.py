@@ -650,8 +650,33 @@ class FinanceSettings(Section):
         ge=1.0,
         le=100.0,
     )
-    lender_capacity: Share = P(
-        0.02, "share of revenue", "Lending per quarter as share of firms' export revenue."
+    lending_budget: float = P(
+        2400.0,
+        "USD mn per quarter",
+        "Loans the lender can approve per quarter for the firms' projects abroad, at full"
+        " capital; applications of all provinces compete for it, best risk-adjusted margin"
+        " first.",
+        source="assumption, scaled on Boston University GDP Center, China's Overseas"
+        " Development Finance database: CDB and CHEXIM committed USD 462 bn in 2008-2019"
+        " (9.6 bn a quarter), to governments and state entities abroad; the share open to"
+        " Chinese firms' own projects is not published, a quarter is assumed",
+        ge=0.0,
+        le=1e7,
+    )
+    lender_capital: float = P(
+        24000.0,
+        "USD mn",
+        "The lender's capital at the start; losses deplete it and the interest margin"
+        " rebuilds it, and the budget shrinks in proportion while it is below its start.",
+        ge=1.0,
+        le=1e8,
+    )
+    funding_rate: Share = P(
+        0.008,
+        "per quarter",
+        "The lender's cost of funds on disbursed loans (about 3.2% a year).",
+        source="approximate: China Development Bank bond yields of about 3-4% a year in"
+        " 2015-2021 (ChinaBond); rounded down, an assumption",
     )
     interest_rate: Share = P(0.012, "per quarter", "Loan rate for state-owned firms.")
     private_spread: Share = P(0.006, "per quarter", "Extra rate for private firms.")

@@ -37,7 +37,7 @@ from sim.model.mechanisms.choice import (
     separable_hub_choice,
     separable_log_sums,
 )
-from sim.model.mechanisms.finance import lender_eligible, ration
+from sim.model.mechanisms.finance import lender_eligible, queue_order, queue_score, ration
 from sim.model.mechanisms.geography import EARTH_RADIUS_KM, haversine_km
 from sim.model.mechanisms.indicators import gini, herfindahl
 from sim.model.mechanisms.innovation import innovation_growth
@@ -124,6 +124,8 @@ __all__ = [
     "platform_trains",
     "posted_price",
     "province_objective",
+    "queue_order",
+    "queue_score",
     "rail_and_sea_nests",
     "ration",
     "receivables_factor",

@@ -1,4 +1,4 @@
-"""Mechanism 7: the lender's eligibility rule and the rationing of its capacity."""
+"""Mechanism 7: the lender's eligibility rule, its queue and the rationing of its capacity."""
 
 from __future__ import annotations
 
@@ -14,6 +14,28 @@ def lender_eligible(loan, collateral, ratio, pd, lgd, cover, appetite, cash, equ
     covered = np.asarray(collateral) >= np.asarray(ratio) * np.asarray(loan)
     risk_ok = np.asarray(pd) * lgd * (1.0 - cover) <= appetite
     return covered & risk_ok & (np.asarray(cash) >= np.asarray(equity))
+
+
+def queue_score(rate, pd, lgd, cover, bonus):
+    """The lender's ranking of an application: its risk-adjusted margin plus a bonus.
+
+    ``rate - pd * lgd * (1 - cover) + bonus``: the interest it earns per quarter less the
+    expected loss it keeps after insurance, plus the ownership bonus
+    (``policy.finance.state_priority`` for state-owned terms, else 0). Higher is served
+    first.
+    """
+    return np.asarray(rate) - np.asarray(pd) * lgd * (1.0 - cover) + np.asarray(bonus)
+
+
+def queue_order(score, tiebreak):
+    """Each application's place in the queue (0 first): by score, highest first.
+
+    Equal scores go by ``tiebreak`` (a uniform draw), lowest first, and then by position.
+    """
+    order = np.lexsort((np.asarray(tiebreak), -np.asarray(score)))
+    place = np.empty(order.size, dtype=np.int64)
+    place[order] = np.arange(order.size)
+    return place
 
 
 def ration(amounts, eligible, priority, capacity):

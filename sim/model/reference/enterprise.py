@@ -46,7 +46,7 @@ class LoanRequest:
     cost: float  # project cost, USD mn
     loan: float  # amount asked, USD mn
     eligible: bool  # collateral, risk appetite and equity conditions met
-    priority: float  # place in the lender's queue (lowest first)
+    priority: tuple[float, float]  # (-queue score, tiebreak draw): lowest is served first
     state_terms: bool  # state-owned, or private firms on equal terms
 
 
@@ -244,6 +244,7 @@ class ReferenceEnterprise(mesa.Agent):
         premium = self.outstanding * cover * fin.premium  # on the insured amount
         self.cash += ret - interest - premium
         lender.cash += interest
+        out.interest += interest
         lender.insurer_cash += premium
         out.external["project_returns"] += ret
         out.premiums += premium
@@ -339,8 +340,15 @@ class ReferenceEnterprise(mesa.Agent):
             self.cash,
             cost * fin.equity_share,
         )
-        priority = draws.priority[self.slot] + (0.0 if state_terms else 1.0)  # state first
-        return LoanRequest(self, cost, loan, bool(eligible), float(priority), state_terms)
+        score = mech.queue_score(
+            fin.interest_rate + (0.0 if state_terms else fin.private_spread),
+            m.project_pd[self.country],
+            fin.loss_given_default,
+            pol.insurance_cover,
+            pol.state_priority if state_terms else 0.0,
+        )
+        priority = (-float(score), float(draws.priority[self.slot]))
+        return LoanRequest(self, cost, loan, bool(eligible), priority, state_terms)
 
     def take_loan(self, request: LoanRequest, step: int) -> None:
         """The loan is approved: it starts after the approval lag."""

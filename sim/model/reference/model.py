@@ -116,7 +116,7 @@ class ReferenceModel(BRIModel):
     def finance_projects(self) -> None:
         """Each enterprise earns and runs its project; the lender rations; broke firms exit."""
         step, draws, lender = self.steps, self.draws, self.lender
-        lender.open_window(sum(firm.revenue for firm in self.enterprise_agents))
+        lender.open_window()
         out = StepFlows()
         for key in ("operating_profit", "payouts_to_owners", "project_returns"):
             out.external[key] = 0.0
@@ -129,31 +129,39 @@ class ReferenceModel(BRIModel):
         mean_productivity = float(np.mean([firm.productivity for firm in firms]))
         requests = [firm.apply_for_loan(mean_productivity, draws) for firm in firms]
         requests = [r for r in requests if r is not None]
-        out.approved = self.lend(requests)
+        out.approved = self.lend(requests, out)
         out.applications = len(requests)
         out.demand = sum(r.loan for r in requests)
         for firm in firms:  # approved loans whose lag is over (0: this very step) start
             firm.start_project(step, out)
 
         self.replace_broke_enterprises(out)
+        disbursed = sum(f.outstanding for f in self.enterprise_agents if f.status == ACTIVE)
+        lender.close_books(out.interest, disbursed, out.lender_loss)
         self.flows = out
         self.publish(STATE)
 
-    def lend(self, requests: list[LoanRequest]) -> int:
-        """Approve eligible requests in priority order while capacity lasts; count them.
+    def lend(self, requests: list[LoanRequest], out: StepFlows) -> int:
+        """Approve eligible requests in queue order while capacity lasts; count them.
 
-        A request that does not fit in what is left is skipped; later, smaller ones may
-        fit. Ties keep the enterprises' slot order.
+        A request that does not fit in what is left is skipped (its loan counts as
+        rationed); later, smaller ones may fit. Ties keep the enterprises' slot order.
         """
         lender = self.lender
-        if lender.capacity_left <= 0:
-            return 0
         approved = 0
+        out.approved_by_province = np.zeros(len(self.provinces), dtype=np.int64)
         for request in sorted(requests, key=lambda r: r.priority):
-            if request.eligible and request.loan <= lender.capacity_left:
+            if not request.eligible:
+                continue
+            if lender.capacity_left > 0 and request.loan <= lender.capacity_left:
                 lender.capacity_left -= request.loan
                 request.firm.take_loan(request, self.steps)
                 approved += 1
+                out.lent += request.loan
+                out.approved_state += int(request.firm.state_owned)
+                out.approved_by_province[request.firm.province] += 1
+            else:
+                out.rationed += request.loan
         return approved
 
     def replace_broke_enterprises(self, out: StepFlows) -> None:
