@@ -270,6 +270,21 @@ OUTCOMES: dict[str, Outcome] = {
     "insurance_payouts": _o(
         "finance", "Insurance payouts", "USD mn per quarter", "Insurance claims paid."
     ),
+    "insurance_premiums": _o(
+        "finance",
+        "Insurance premiums",
+        "USD mn per quarter",
+        "Premiums paid on insured project loans (by the partner's risk class).",
+    ),
+    "insurer_capital": _o(
+        "finance", "Insurer's capital", "USD mn", "The insurer's cash after claims and backstop."
+    ),
+    "insurer_backstop": _o(
+        "finance",
+        "State backstop of the insurer",
+        "USD mn per quarter",
+        "What the state paid in to bring an exhausted insurer back to zero.",
+    ),
     "exits": _o(
         "finance",
         "Firms exiting",

@@ -175,11 +175,17 @@ def check_step(model, snap: dict[str, float]) -> None:
         snap["interest"],
         flows.lender_loss,
     )
-    # the insurer: premiums in, payouts out
+    # the insurer: premiums in, claims out, the state's backstop in; never below zero
     insurer = model.lender.insurer_cash
-    assert close_enough(
-        insurer - snap["insurer"], flows.premiums - flows.payouts, abs(snap["book"])
-    ), (step, insurer - snap["insurer"], flows.premiums, flows.payouts)
+    change = flows.premiums - flows.payouts + flows.backstop
+    assert close_enough(insurer - snap["insurer"], change, abs(snap["book"])), (
+        step,
+        insurer - snap["insurer"],
+        flows.premiums,
+        flows.payouts,
+        flows.backstop,
+    )
+    assert insurer >= 0 and flows.backstop >= 0
     assert flows.payouts >= 0 and flows.lender_loss >= 0 and flows.premiums >= 0
 
 

@@ -93,3 +93,27 @@ def test_each_quarter_the_books_close_and_lending_stays_within_capacity(
         last = [r for r in provinces if r["step"] == model.steps]
         assert sum(r["approved_loans"] for r in last) == row["approved"]
         assert row["rationed_demand"] >= 0.0
+
+
+def test_the_premium_is_the_expected_claim_of_the_risk_class_loaded():
+    # class failure chances 0.2% and 3% a quarter, 60% loss given default, 25% loading
+    rate = mech.premium_rate([0.002, 0.03], 0.6, 0.25)
+    assert rate == pytest.approx([1.25 * 0.002 * 0.6, 1.25 * 0.03 * 0.6])
+
+
+def test_an_exhausted_insurer_is_refilled_to_zero_by_the_state():
+    from sim.model.firms import StepFlows
+
+    model = BRIModel(small_scenario({"finance": {"insurer_capital": 0.0}}), rng=1)
+    lender = model.lender
+    lender.insurer_cash = -120.0  # claims beyond its capital
+    flows = StepFlows()
+    lender.backstop(flows)
+    assert (lender.insurer_cash, flows.backstop, flows.external["state_backstop"]) == (
+        0.0,
+        120.0,
+        120.0,
+    )
+    lender.insurer_cash = 30.0
+    lender.backstop(flows)
+    assert (lender.insurer_cash, flows.backstop) == (30.0, 0.0)

@@ -43,6 +43,7 @@ class StepFlows:
     rationed: float = 0.0  # eligible loans the capacity left could not take
     approved_state: int = 0  # approvals of state-owned firms
     approved_by_province: np.ndarray | None = None  # approvals per province index
+    backstop: float = 0.0  # the state's refill of an insurer whose claims exhausted it
     external: dict[str, float] = field(default_factory=dict)
 
 
@@ -253,7 +254,7 @@ class Firms:
         ret = self.cost[active] * fin.project_return * fx * np.where(crisis, 0.0, 1.0)
         rate = self.loan_rate(active)
         interest = self.outstanding[active] * rate
-        premium = self.outstanding[active] * cover * fin.premium  # on the insured amount
+        premium = self.outstanding[active] * cover * m.premium_rate[c]  # on the insured amount
         self.cash[active] += ret - interest - premium
         lender.cash += float(interest.sum())
         out.interest = float(interest.sum())

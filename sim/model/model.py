@@ -304,6 +304,8 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         self.project_pd = np.minimum(
             base * np.where(self.crisis, fin.crisis_default_multiplier, 1.0), 1.0
         )
+        # the insurer prices by risk class over the cycle, not by this quarter's crisis
+        self.premium_rate = mech.premium_rate(base, fin.loss_given_default, fin.premium_loading)
 
     # --- mechanism 5 and 6: provinces' strategy, coordination -------------------------------
 
@@ -683,6 +685,7 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         f = self.firms
         disbursed = float(f.outstanding[f.status == ACTIVE].sum())
         self.lender.close_books(self.flows.interest, disbursed, self.flows.lender_loss)
+        self.lender.backstop(self.flows)
 
     # --- mechanism 8: innovation -------------------------------------------------------------
 

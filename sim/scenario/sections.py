@@ -715,8 +715,22 @@ class FinanceSettings(Section):
     balance_dispersion: float = P(
         0.5, "log s.d.", "Dispersion of entrants' cash and collateral (lognormal).", ge=0.0, le=3.0
     )
-    premium: Share = P(
-        0.003, "per quarter", "Insurance premium on the insured amount (cover times loan)."
+    premium_loading: float = P(
+        0.25,
+        "share",
+        "Loading of the insurance premium over the expected claim: a project loan to a"
+        " partner of risk class c pays (1 + loading) * project_default[c] *"
+        " loss_given_default a quarter on its insured amount (cover times loan).",
+        ge=0.0,
+        le=10.0,
+    )
+    insurer_capital: float = P(
+        2000.0,
+        "USD mn",
+        "The export credit insurer's capital at the start; when claims exhaust it the state"
+        " backstop refills it to zero (insurer_backstop).",
+        ge=0.0,
+        le=1e8,
     )
     receivables_constraint: Share = P(
         0.25,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
+    from sim.model.firms import StepFlows
     from sim.model.model import BRIModel
 
 
@@ -25,7 +26,7 @@ class Lender(mesa.Agent):
     def __init__(self, model: BRIModel, cash: float):
         super().__init__(model)
         self.cash = cash
-        self.insurer_cash = 0.0
+        self.insurer_cash = model.p.finance.insurer_capital
         self.capital = model.p.finance.lender_capital
         self.capacity = 0.0
         self.capacity_left = 0.0
@@ -38,6 +39,16 @@ class Lender(mesa.Agent):
         ratio = min(max(self.capital / fin.lender_capital, 0.0), 1.0)
         self.capacity = fin.lending_budget * ratio
         self.capacity_left = self.capacity
+
+    def backstop(self, flows: StepFlows) -> None:
+        """The state refills an insurer whose claims took its cash below zero, to zero.
+
+        The refill enters the model from outside (``state_backstop`` among the flows).
+        """
+        need = max(-self.insurer_cash, 0.0)
+        self.insurer_cash += need
+        flows.backstop = need
+        flows.external["state_backstop"] = need
 
     def close_books(self, interest: float, outstanding: float, losses: float) -> None:
         """The capital gains the interest margin on disbursed loans and bears the losses.

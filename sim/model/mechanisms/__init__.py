@@ -37,7 +37,13 @@ from sim.model.mechanisms.choice import (
     separable_hub_choice,
     separable_log_sums,
 )
-from sim.model.mechanisms.finance import lender_eligible, queue_order, queue_score, ration
+from sim.model.mechanisms.finance import (
+    lender_eligible,
+    premium_rate,
+    queue_order,
+    queue_score,
+    ration,
+)
 from sim.model.mechanisms.geography import EARTH_RADIUS_KM, haversine_km
 from sim.model.mechanisms.indicators import gini, herfindahl
 from sim.model.mechanisms.innovation import innovation_growth
@@ -123,6 +129,7 @@ __all__ = [
     "platform_return_trains",
     "platform_trains",
     "posted_price",
+    "premium_rate",
     "province_objective",
     "queue_order",
     "queue_score",

@@ -16,6 +16,16 @@ def lender_eligible(loan, collateral, ratio, pd, lgd, cover, appetite, cash, equ
     return covered & risk_ok & (np.asarray(cash) >= np.asarray(equity))
 
 
+def premium_rate(pd, lgd, loading):
+    """Insurance premium per quarter on an insured amount: the expected claim, loaded.
+
+    ``(1 + loading) * pd * lgd``, with ``pd`` the project failure probability of the
+    partner's risk class outside crises: the insurer breaks even over the cycle when
+    crises add no more claims than the loading pays for.
+    """
+    return (1.0 + loading) * np.asarray(pd, dtype=float) * lgd
+
+
 def queue_score(rate, pd, lgd, cover, bonus):
     """The lender's ranking of an application: its risk-adjusted margin plus a bonus.
 

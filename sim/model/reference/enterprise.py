@@ -241,7 +241,7 @@ class ReferenceEnterprise(mesa.Agent):
         ret = self.cost * fin.project_return * m.fx_factor[self.country]
         ret *= 0.0 if m.crisis[self.country] else 1.0
         interest = self.outstanding * self.loan_rate()
-        premium = self.outstanding * cover * fin.premium  # on the insured amount
+        premium = self.outstanding * cover * m.premium_rate[self.country]  # insured amount
         self.cash += ret - interest - premium
         lender.cash += interest
         out.interest += interest
