@@ -320,6 +320,12 @@ OUTCOMES: dict[str, Outcome] = {
         "USD mn per quarter",
         "Shippers' gain over a sea-only world (logit log-sum).",
     ),
+    "welfare_exporter_surplus": _o(
+        "welfare",
+        "Exporters' surplus",
+        "USD mn per quarter",
+        "Exporters' margin on their export revenue (operating profit).",
+    ),
     "welfare_platform_surplus": _o(
         "welfare",
         "Platforms' surplus",
@@ -332,18 +338,27 @@ OUTCOMES: dict[str, Outcome] = {
     "welfare_fixed_costs": _o(
         "welfare", "Terminal fixed costs (cost)", "USD mn per quarter", "Terminal fixed costs."
     ),
-    "welfare_default_losses": _o(
-        "welfare", "Default losses (cost)", "USD mn per quarter", "Lender losses (a cost)."
+    "welfare_project_returns": _o(
+        "welfare",
+        "Projects' net returns",
+        "USD mn per quarter",
+        "Returns of projects abroad, converted at the quarter's exchange rate, less the"
+        " lender's cost of funds on their loans.",
     ),
-    "welfare_insurance_payouts": _o(
-        "welfare", "Insurance payouts (cost)", "USD mn per quarter", "Insurance payouts."
+    "welfare_default_losses": _o(
+        "welfare",
+        "Default losses (cost)",
+        "USD mn per quarter",
+        "Defaulted loans less the collateral seized: the lender's loss and the insurer's"
+        " claims together (a cost).",
     ),
     "welfare_total": _o(
         "welfare",
         "Total welfare",
         "USD mn per quarter",
-        "Shipper surplus + platform surplus - subsidies - fixed costs - default losses"
-        " - insurance payouts.",
+        "Shippers' + exporters' + platforms' surplus - subsidies - fixed costs + projects'"
+        " net returns - default losses; interest, premiums, claims and the insurer's"
+        " backstop are transfers and net out (sim.model.mechanisms.welfare).",
     ),
 }
 

@@ -117,3 +117,49 @@ def test_an_exhausted_insurer_is_refilled_to_zero_by_the_state():
     lender.insurer_cash = 30.0
     lender.backstop(flows)
     assert (lender.insurer_cash, flows.backstop) == (30.0, 0.0)
+
+
+# --- welfare: transfers net out ----------------------------------------------------------
+
+amounts = st.floats(-1e6, 1e6, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(amounts, min_size=12, max_size=12))
+def test_transfers_net_out_so_the_parties_gains_sum_to_the_total(values):
+    from sim.model.mechanisms.welfare import QuarterAccounts, welfare_by_party, welfare_total
+
+    a = QuarterAccounts(*values)
+    parties = welfare_by_party(a)
+    assert sum(parties.values()) == pytest.approx(welfare_total(a), rel=1e-9, abs=1e-3)
+    # a transfer alone moves gains between parties and leaves the total as it was
+    more = QuarterAccounts(
+        **{**a.__dict__, "interest": a.interest + 7.0, "premiums": a.premiums + 3.0}
+    )
+    assert welfare_total(more) == welfare_total(a)
+    assert welfare_by_party(more)["exporters"] == pytest.approx(parties["exporters"] - 10.0)
+
+
+def test_each_quarter_of_a_run_the_parties_gains_sum_to_the_recorded_welfare():
+    from sim.model.collect import quarter_accounts
+    from sim.model.mechanisms.welfare import welfare_by_party
+
+    s = small_scenario(FAST_FINANCE, {"run": {"steps": 6}, "finance": {"lending_budget": 300.0}})
+    model = BRIModel(s, rng=3)
+    seen_transfers = 0.0
+    for _ in range(s.run.steps):
+        model.step()
+        row = model.records[-1]
+        flows = model.flows
+        t = model.platform_table
+        accounts = quarter_accounts(
+            model,
+            flows,
+            surplus=float((t.revenue + t.subsidy - t.variable_cost).sum()),
+            subsidies=float(t.subsidy.sum()),
+            fixed=float(t.fixed_cost.sum()),
+        )
+        parties = welfare_by_party(accounts)
+        assert sum(parties.values()) == pytest.approx(row["welfare_total"], rel=1e-9, abs=1e-6)
+        seen_transfers += flows.interest + flows.premiums + flows.payouts
+    assert seen_transfers > 0  # the run has interest, premiums and claims to net out

@@ -175,11 +175,12 @@ def test_every_in_bounds_scenario_finishes_with_a_meaningful_answer_or_a_clear_e
         # welfare: the total is its components
         total = (
             out["welfare_shipper_surplus"]
+            + out["welfare_exporter_surplus"]
             + out["welfare_platform_surplus"]
             - out["welfare_subsidies"]
             - out["welfare_fixed_costs"]
+            + out["welfare_project_returns"]
             - out["welfare_default_losses"]
-            - out["welfare_insurance_payouts"]
         )
         np.testing.assert_allclose(out["welfare_total"], total, rtol=1e-9, atol=1e-9)
 

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from sim.model import mechanisms as mech
+from sim.model.mechanisms import welfare
 from sim.outcomes import CROSSING_OUTCOMES
 
 if TYPE_CHECKING:
+    from sim.model.firms import StepFlows
     from sim.model.model import BRIModel
 
 EUROPE = ("Western Europe", "Eastern Europe")  # regions of the China-EU trade pattern
@@ -25,6 +27,30 @@ def _gap(stocks: list[float]) -> float:
     if len(stocks) < 2:
         return 0.0
     return float((max(stocks) - min(stocks)) / np.mean(stocks))
+
+
+def quarter_accounts(
+    m: BRIModel, flows: StepFlows, *, surplus: float, subsidies: float, fixed: float
+) -> welfare.QuarterAccounts:
+    """The quarter's welfare flows, in USD mn.
+
+    The platform amounts ``surplus``, ``subsidies`` and ``fixed`` come in USD.
+    """
+    ext = flows.external
+    return welfare.QuarterAccounts(
+        shipper_surplus=m.shipper_surplus / 1e6,
+        operating_profit=ext.get("operating_profit", 0.0),
+        platform_surplus=surplus / 1e6,
+        subsidies=subsidies / 1e6,
+        fixed_costs=fixed / 1e6,
+        project_returns=ext.get("project_returns", 0.0),
+        funding_cost=flows.funding_cost,
+        interest=flows.interest,
+        premiums=flows.premiums,
+        claims=flows.payouts,
+        backstop=flows.backstop,
+        lender_loss=flows.lender_loss,
+    )
 
 
 def collect_step(m: BRIModel) -> None:
@@ -135,20 +161,17 @@ def collect_step(m: BRIModel) -> None:
             [pr.innovation for pr in m.provinces if pr.name in m.p.policy.innovation.sharing_group]
         ),
         "mean_productivity": float(firms.productivity.mean()),
-        "welfare_shipper_surplus": m.shipper_surplus / 1e6,
-        "welfare_platform_surplus": surplus / 1e6,
-        "welfare_subsidies": sub_total / 1e6,
-        "welfare_fixed_costs": fixed / 1e6,
-        "welfare_default_losses": flows.lender_loss,
-        "welfare_insurance_payouts": flows.payouts,
     }
-    row["welfare_total"] = (
-        row["welfare_shipper_surplus"]
-        + row["welfare_platform_surplus"]
-        - row["welfare_subsidies"]
-        - row["welfare_fixed_costs"]
-        - row["welfare_default_losses"]
-        - row["welfare_insurance_payouts"]
+    accounts = quarter_accounts(m, flows, surplus=surplus, subsidies=sub_total, fixed=fixed)
+    row.update(
+        welfare_shipper_surplus=accounts.shipper_surplus,
+        welfare_exporter_surplus=accounts.operating_profit,
+        welfare_platform_surplus=accounts.platform_surplus,
+        welfare_subsidies=accounts.subsidies,
+        welfare_fixed_costs=accounts.fixed_costs,
+        welfare_project_returns=welfare.project_net_returns(accounts),
+        welfare_default_losses=welfare.default_losses(accounts),
+        welfare_total=welfare.welfare_total(accounts),
     )
     m.records.append(row)
     ct = m.city_table

@@ -44,6 +44,7 @@ class StepFlows:
     approved_state: int = 0  # approvals of state-owned firms
     approved_by_province: np.ndarray | None = None  # approvals per province index
     backstop: float = 0.0  # the state's refill of an insurer whose claims exhausted it
+    funding_cost: float = 0.0  # the lender's cost of funds on the loans disbursed
     external: dict[str, float] = field(default_factory=dict)
 
 

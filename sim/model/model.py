@@ -684,7 +684,8 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         self.flows = self.firms.finance_step(self.steps, self.draws)
         f = self.firms
         disbursed = float(f.outstanding[f.status == ACTIVE].sum())
-        self.lender.close_books(self.flows.interest, disbursed, self.flows.lender_loss)
+        flows = self.flows
+        flows.funding_cost = self.lender.close_books(flows.interest, disbursed, flows.lender_loss)
         self.lender.backstop(self.flows)
 
     # --- mechanism 8: innovation -------------------------------------------------------------

@@ -50,10 +50,13 @@ class Lender(mesa.Agent):
         flows.backstop = need
         flows.external["state_backstop"] = need
 
-    def close_books(self, interest: float, outstanding: float, losses: float) -> None:
+    def close_books(self, interest: float, outstanding: float, losses: float) -> float:
         """The capital gains the interest margin on disbursed loans and bears the losses.
 
         ``capital += interest - funding_rate * outstanding - losses``, with ``losses``
         after insurance and ``outstanding`` the disbursed loans at the end of the step.
+        Returns the funding cost, ``funding_rate * outstanding``.
         """
-        self.capital += interest - self.model.p.finance.funding_rate * outstanding - losses
+        funding = self.model.p.finance.funding_rate * outstanding
+        self.capital += interest - funding - losses
+        return funding

@@ -15,7 +15,8 @@ consume the same ones.
 - :mod:`~sim.model.mechanisms.provinces`: mechanisms 5 and 6, objective, learning, credit;
 - :mod:`~sim.model.mechanisms.finance`: mechanism 7, the lender;
 - :mod:`~sim.model.mechanisms.innovation`: mechanism 8;
-- :mod:`~sim.model.mechanisms.indicators`: inequality and concentration of outcomes.
+- :mod:`~sim.model.mechanisms.indicators`: inequality and concentration of outcomes;
+- :mod:`~sim.model.mechanisms.welfare`: welfare by component and by party.
 """
 
 from sim.model.mechanisms.choice import (

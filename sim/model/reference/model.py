@@ -137,7 +137,7 @@ class ReferenceModel(BRIModel):
 
         self.replace_broke_enterprises(out)
         disbursed = sum(f.outstanding for f in self.enterprise_agents if f.status == ACTIVE)
-        lender.close_books(out.interest, disbursed, out.lender_loss)
+        out.funding_cost = lender.close_books(out.interest, disbursed, out.lender_loss)
         lender.backstop(out)
         self.flows = out
         self.publish(STATE)
