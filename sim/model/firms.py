@@ -221,7 +221,7 @@ class Firms:
     def receivables(self, cover: float) -> np.ndarray:
         """Export factor from receivables insurance: constrained firms lose most uninsured."""
         m = self.model
-        constrained = (~self.state_owned) & (self.size < m.median_size)
+        constrained = (~self.state_owned) & (self.size < m.constrained_size)
         return mech.receivables_factor(
             constrained, m.risk_class[self.country], cover, m.p.finance.receivables_constraint
         )
@@ -252,7 +252,8 @@ class Firms:
         c = self.country[active]
         fx = m.fx_factor[c]
         crisis = m.crisis[c]
-        ret = self.cost[active] * fin.project_return * fx * np.where(crisis, 0.0, 1.0)
+        ret = self.cost[active] * fin.project_return * fx
+        ret *= np.where(crisis, 1.0 - fin.crisis_return_cut, 1.0)
         rate = self.loan_rate(active)
         interest = self.outstanding[active] * rate
         premium = self.outstanding[active] * cover * m.premium_rate[c]  # on the insured amount

@@ -216,7 +216,9 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         self._refresh_sector_arrays()
         self.innovation_ratio = np.ones(len(self.provinces))
         self.firms = Firms(self, self.p.run.enterprises)
-        self.median_size = float(np.median(self.firms.size))
+        self.constrained_size = float(  # the size below which private firms are constrained
+            np.quantile(self.firms.size, self.p.finance.constrained_quantile)
+        )
         # Registering a Mesa agent (``Agent.__init__``) is most of the build at 100k firms;
         # one plain constructor call per slot skips ``create_agents``' per-agent keyword
         # packing and the AgentSet it builds, which we would only turn into a list

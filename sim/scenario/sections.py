@@ -683,6 +683,18 @@ class FinanceSettings(Section):
     project_return: Share = P(
         0.045, "per quarter", "Project return on cost, in the partner's currency."
     )
+    crisis_return_cut: Share = P(
+        0.5,
+        "share",
+        "Share of a project's return lost while its partner is in crisis (on top of the"
+        " currency's fall); 1 stops the returns, as the first version did.",
+    )
+    constrained_quantile: Share = P(
+        0.5,
+        "quantile",
+        "Private firms below this quantile of size at the start are financially"
+        " constrained (the receivables rule of the insurance cover).",
+    )
     project_length: int = P(
         12, "quarters", "Life of a project; the loan is repaid at its end.", ge=1, le=400
     )

@@ -176,7 +176,7 @@ class ReferenceEnterprise(mesa.Agent):
     def receivables_factor(self) -> float:
         """Share of exports a financially constrained firm can serve, given insurance."""
         m = self.model
-        constrained = (not self.state_owned) and self.size < m.median_size
+        constrained = (not self.state_owned) and self.size < m.constrained_size
         return float(
             mech.receivables_factor(
                 constrained,
@@ -239,7 +239,7 @@ class ReferenceEnterprise(mesa.Agent):
         lender = m.lender
         cover = p.policy.finance.insurance_cover
         ret = self.cost * fin.project_return * m.fx_factor[self.country]
-        ret *= 0.0 if m.crisis[self.country] else 1.0
+        ret *= 1.0 - fin.crisis_return_cut if m.crisis[self.country] else 1.0
         interest = self.outstanding * self.loan_rate()
         premium = self.outstanding * cover * m.premium_rate[self.country]  # insured amount
         self.cash += ret - interest - premium
