@@ -163,3 +163,15 @@ def test_each_quarter_of_a_run_the_parties_gains_sum_to_the_recorded_welfare():
         assert sum(parties.values()) == pytest.approx(row["welfare_total"], rel=1e-9, abs=1e-6)
         seen_transfers += flows.interest + flows.premiums + flows.payouts
     assert seen_transfers > 0  # the run has interest, premiums and claims to net out
+
+
+def test_innovation_varies_between_seeds_only_when_success_is_uncertain():
+    def index(chance, seed):
+        s = small_scenario({"run": {"steps": 6}, "innovation": {"success_chance": chance}})
+        model = BRIModel(s, rng=seed)
+        for _ in range(s.run.steps):
+            model.step()
+        return model.records[-1]["innovation_index"]
+
+    assert index(1.0, 1) == index(1.0, 2)  # sure success: the same path on every seed
+    assert index(0.5, 1) != index(0.5, 2)

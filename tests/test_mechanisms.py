@@ -314,3 +314,35 @@ def test_haversine_broadcasts():
     d = mech.haversine_km(np.array([[104.06], [0.0]]), np.array([[30.67], [0.0]]), 0.0, 0.0)
     assert d.shape == (2, 1)
     assert d[1, 0] == 0.0
+
+
+# --- innovation: chance, projects brought home, sharing that lifts laggards only ---------
+
+
+def test_sharing_lifts_a_laggard_and_leaves_the_leader_as_it_is():
+    p = InnovationSettings(rd_effect=0.0, talent_effect=0.0, conversion=0.0, depreciation=0.0)
+    kw = {"p": p, "conversion_mult": 1.0, "spillover": 0.5}
+    assert float(mech.innovation_growth(1.0, 0, 0, 0, 2.0, **kw)) == pytest.approx(1.5)
+    assert float(mech.innovation_growth(3.0, 0, 0, 0, 2.0, **kw)) == 3.0  # the leader keeps it
+
+
+def test_a_failed_quarter_of_rd_adds_nothing_and_a_success_adds_its_expected_share():
+    p = InnovationSettings(rd_effect=0.01, talent_effect=0.0, conversion=0.0, depreciation=0.0)
+    kw = {"p": p, "conversion_mult": 1.0, "spillover": 0.0}
+    # R&D intensity 2%: 2% growth when sure; with a 50% chance, 0 or 4%
+    assert float(mech.innovation_growth(1.0, 2.0, 0, 0, 1.0, **kw)) == pytest.approx(1.02)
+    assert float(mech.innovation_growth(1.0, 2.0, 0, 0, 1.0, rd_factor=0.0, **kw)) == 1.0
+    assert float(mech.innovation_growth(1.0, 2.0, 0, 0, 1.0, rd_factor=2.0, **kw)) == (
+        pytest.approx(1.04)
+    )
+
+
+def test_projects_completed_abroad_feed_the_home_stock():
+    p = InnovationSettings(
+        rd_effect=0.0, talent_effect=0.0, conversion=0.0, depreciation=0.0, project_feedback=0.5
+    )
+    kw = {"p": p, "conversion_mult": 1.0, "spillover": 0.0}
+    # one project per ten firms this quarter: 0.5 * 0.1 = 5% growth
+    assert float(mech.innovation_growth(2.0, 0, 0, 0, 2.0, projects=0.1, **kw)) == (
+        pytest.approx(2.1)
+    )

@@ -165,6 +165,7 @@ CONTEXT_OF = [
     ("policy.finance.overseas_collateral", "overseas"),
     ("policy.finance.state_priority", "queue"),
     ("innovation.talent_effect", "innovation"),
+    ("innovation.project_feedback", "finance"),  # projects complete within the run
     ("strategy.close_after", "closing"),
     ("policy.coordination", "coordination"),
     ("policy.assembly_centres", "assembly"),
@@ -197,6 +198,7 @@ PERTURB: dict[str, Any] = {
     "freight.retire_after": 1,
     "strategy.close_after": 1,
     "finance.lending_budget": 50.0,
+    "innovation.project_feedback": 5.0,
     "finance.lender_capital": 2.0,  # one default's loss takes the capacity down
     "finance.funding_rate": 0.05,
     "policy.finance.state_priority": 0.0,

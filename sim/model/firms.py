@@ -45,6 +45,8 @@ class StepFlows:
     approved_by_province: np.ndarray | None = None  # approvals per province index
     backstop: float = 0.0  # the state's refill of an insurer whose claims exhausted it
     funding_cost: float = 0.0  # the lender's cost of funds on the loans disbursed
+    completed_by_province: np.ndarray | None = None  # projects completed, per province
+    firms_by_province: np.ndarray | None = None  # enterprises, per province
     external: dict[str, float] = field(default_factory=dict)
 
 
@@ -283,6 +285,9 @@ class Firms:
         self.overseas_assets[repaid] += self.cost[repaid] * fin.overseas_asset_share
         self.status[repaid] = NONE
         out.completed = int(repaid.size)
+        n_pr = len(m.provinces)
+        out.completed_by_province = np.bincount(self.province[repaid], minlength=n_pr)
+        out.firms_by_province = np.bincount(self.province, minlength=n_pr)
 
         # applications and the lender's decision
         idle = self.status == NONE

@@ -45,6 +45,7 @@ class Streams:
     provinces: np.random.Generator
     enterprises: np.random.Generator
     entrants: np.random.Generator
+    innovation: np.random.Generator  # last: the streams above keep their draws
 
 
 class BRIModel(RouteNetwork, Unification, mesa.Model):
@@ -697,6 +698,19 @@ class BRIModel(RouteNetwork, Unification, mesa.Model):
         group = self.p.policy.innovation.sharing_group
         stocks = [pr.innovation for pr in self.provinces if pr.name in group]
         mean = float(np.mean(stocks)) if stocks else 0.0
-        for pr in self.provinces:
-            pr.update_innovation(mean)
+        chance = self.p.innovation.success_chance
+        u = self.streams.innovation.random((2, len(self.provinces)))
+        factors = np.where(u < chance, 1.0 / chance, 0.0)  # R&D, conversion: mean 1
+        flows = self.flows
+        done = flows.completed_by_province
+        firms = flows.firms_by_province
+        per_firm = (
+            np.divide(done, firms, out=np.zeros(len(self.provinces)), where=firms > 0)
+            if done is not None and firms is not None
+            else np.zeros(len(self.provinces))
+        )
+        for i, pr in enumerate(self.provinces):
+            pr.update_innovation(
+                mean, float(factors[0, i]), float(factors[1, i]), float(per_firm[i])
+            )
         self.innovation_ratio = np.array([pr.innovation / pr.innovation0 for pr in self.provinces])

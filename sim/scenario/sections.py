@@ -786,3 +786,22 @@ class InnovationSettings(Section):
         ge=0.0,
         le=2.0,
     )
+    success_chance: float = P(
+        1.0,
+        "per quarter",
+        "Chance that a province's R&D, and separately its conversion of research, succeeds"
+        " in a quarter; a success yields its expected growth divided by this chance, so the"
+        " mean is that of a sure success. The default 1 keeps innovation deterministic:"
+        " below it the directional tests' 12 seeds no longer resolve some effects"
+        " (scenarios/README.md).",
+        gt=0.0,
+        le=1.0,
+    )
+    project_feedback: float = P(
+        0.0,
+        "per completed project per firm",
+        "Innovation growth of a province per project its firms complete abroad in the"
+        " quarter, per firm of the province (know-how brought home).",
+        ge=0.0,
+        le=10.0,
+    )

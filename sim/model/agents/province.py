@@ -104,8 +104,14 @@ class Province(mesa.Agent):
         scores = [c.objective for c in self.cities if c.objective is not None]
         return float(sum(scores)) if scores else None
 
-    def update_innovation(self, group_mean: float) -> None:
-        """Grow the innovation stock (mechanism 8)."""
+    def update_innovation(
+        self, group_mean: float, rd_factor: float, conversion_factor: float, projects: float
+    ) -> None:
+        """Grow the innovation stock (mechanism 8).
+
+        ``rd_factor`` and ``conversion_factor`` are this quarter's outcomes of R&D and of
+        conversion, ``projects`` the projects its firms completed abroad per firm.
+        """
         p = self.model.p
         pol = p.policy.innovation
         in_group = self.name in pol.sharing_group
@@ -121,5 +127,8 @@ class Province(mesa.Agent):
                 p=p.innovation,
                 conversion_mult=pol.conversion_multiplier,
                 spillover=pol.spillover if in_group else 0.0,
+                rd_factor=rd_factor,
+                conversion_factor=conversion_factor,
+                projects=projects,
             )
         )

@@ -269,6 +269,7 @@ class ReferenceEnterprise(mesa.Agent):
         self.overseas_assets += self.cost * p.finance.overseas_asset_share
         self.status = NONE
         out.completed += 1
+        out.completed_by_province[self.province] += 1
 
     def default(self, out: StepFlows) -> None:
         """The project fails: collateral is seized, insurance pays its share of the loss."""

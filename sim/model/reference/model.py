@@ -118,6 +118,11 @@ class ReferenceModel(BRIModel):
         step, draws, lender = self.steps, self.draws, self.lender
         lender.open_window()
         out = StepFlows()
+        n_pr = len(self.provinces)
+        out.completed_by_province = np.zeros(n_pr, dtype=np.int64)
+        out.firms_by_province = np.bincount(
+            [firm.province for firm in self.enterprise_agents], minlength=n_pr
+        )
         for key in ("operating_profit", "payouts_to_owners", "project_returns"):
             out.external[key] = 0.0
         out.external.update(project_investment=0.0, fund_cofinance=0.0, overseas_assets_seized=0.0)
