@@ -3,7 +3,8 @@
 Every enterprise is also a Mesa :class:`~sim.model.agents.Enterprise` agent whose attributes
 read these arrays by slot. An enterprise that exits is replaced by an entrant in the same
 slot (and by a new Mesa agent), so the arrays keep their size. The random numbers the
-rules consume are drawn in :mod:`sim.model.draws`.
+rules consume are drawn in :mod:`sim.model.draws`. The module runs over 400 lines: the bulk
+rules of two mechanisms (shipping and finance) live beside the arrays they update.
 """
 
 from __future__ import annotations
