@@ -1,20 +1,24 @@
 """The printed report of a sweep: indices and replication noise as tables, files written.
 
 ``sim sweep``, ``sim sweep-report`` and ``sim plot`` of a sweep directory all print it.
+The analysis (:mod:`sim.analysis.sweep_report`, which brings the sweep machinery with
+it) is imported when a report is made, not with the command line.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from sim.analysis.sweep_report import SweepReport, analyze_sweep, write_report
 from sim.cli.common import fail, fmt, wide_console
-from sim.experiments.store import OutputError
+
+if TYPE_CHECKING:
+    from sim.analysis.sweep_report import SweepReport
 
 
 def show_report(
@@ -27,6 +31,9 @@ def show_report(
     charts: bool = True,
 ) -> SweepReport:
     """Compute, write and print the report of a sweep directory."""
+    from sim.analysis.sweep_report import analyze_sweep, write_report
+    from sim.experiments.store import OutputError
+
     try:
         rep = analyze_sweep(
             directory,

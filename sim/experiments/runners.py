@@ -231,14 +231,21 @@ class ReplicationError(Exception):
         return f"replication {self.replication} (seed {self.seed}) failed: {self.error}"
 
 
-def run_task(task: ReplicationTask) -> tuple[int, RunResult]:
+def run_task(task: ReplicationTask, scenario: Scenario | None = None) -> tuple[int, RunResult]:
     """Validate the task's scenario, run it, and return its index and tagged tables.
 
     Raises:
         ReplicationError: The run raised; it names the replication and its seed.
+
+    Args:
+        task: The replication.
+        scenario: The task's scenario, validated already in this process; it is then not
+            validated again from the task's plain data (the model copies the scenario it
+            is given, so one object serves every replication).
     """
     try:
-        scenario = validate(task.scenario, origin=f"replication {task.replication}")
+        if scenario is None:
+            scenario = validate(task.scenario, origin=f"replication {task.replication}")
         result = run(scenario, seed=task.seed, steps=task.steps)
     except Exception as err:
         text = str(err) if isinstance(err, ModelError) else f"{type(err).__name__}: {err}"
@@ -318,9 +325,13 @@ def run_replications(
     if backend is None:
         with make_backend(workers) as own:
             return run_replications(scenario, seeds, steps=steps, backend=own, progress=progress)
+    # In this process the scenario needs no second validation (about 5 ms a replication);
+    # worker processes validate the plain data they receive.
+    in_process = isinstance(backend, SequentialBackend)
+    fn = functools.partial(run_task, scenario=scenario) if in_process else run_task
     results: list[tuple[int, RunResult]] = []
     try:
-        for replication, result in backend.imap_unordered(run_task, tasks):
+        for replication, result in backend.imap_unordered(fn, tasks):
             results.append((replication, result))
             if progress is not None:
                 progress(replication)
