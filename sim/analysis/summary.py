@@ -22,6 +22,7 @@ to import, longer than a short run.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -56,15 +57,27 @@ def bootstrap_bounds(
     if n < 2 or rows == 0:
         nan = np.full(rows, np.nan)
         return nan, nan.copy()
-    rng = np.random.default_rng([BOOTSTRAP_SEED, n])
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples)  # resamples x n
+    weights = _resample_weights(n, resamples)
     # einsum, not BLAS: a fixed order of summation, so a row gets the same bounds bit for
     # bit whatever rows come with it and however many threads BLAS would use
-    means = np.einsum("rn,bn->rb", values, counts / n, optimize=False)  # rows x resamples
+    means = np.einsum("rn,bn->rb", values, weights, optimize=False)  # rows x resamples
     tail = (1 - level) / 2
     low, high = np.quantile(means, [tail, 1 - tail], axis=1)
     center = values.mean(axis=1)
     return np.minimum(low, center), np.maximum(high, center)
+
+
+@functools.lru_cache(maxsize=64)
+def _resample_weights(n: int, resamples: int) -> np.ndarray:
+    """Each resample's weight on each of n values (multinomial counts / n), read-only.
+
+    Drawn once per ``(n, resamples)`` from a generator seeded by :data:`BOOTSTRAP_SEED`
+    and n: the charts of a run ask for hundreds of intervals of the same n.
+    """
+    rng = np.random.default_rng([BOOTSTRAP_SEED, n])
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples) / n  # resamples x n
+    weights.setflags(write=False)
+    return weights
 
 
 def bootstrap_interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
