@@ -124,7 +124,7 @@ def set_time_axis(ax: Axes, start_year: int | None, *, label: bool = True) -> No
     """Integer ticks in steps or calendar years, and the axis label saying which."""
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5 if start_year else "auto"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4 if start_year else "auto"))
     ax.set_xlabel((YEAR_LABEL if start_year is not None else STEP_LABEL) if label else "")
 
 

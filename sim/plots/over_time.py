@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.analysis.summary import interval_text
 from sim.outcomes import OUTCOMES
@@ -148,6 +148,9 @@ def plot_group(
         color = [LINE_COLORS[i % len(LINE_COLORS)]]
         plot_over_time(stats, name, ax=ax, colors=color, start_year=start_year)
         ax.yaxis.set_major_formatter(FuncFormatter(compact_number))
+        # four or five ticks are enough to read a small panel, and each tick is an object
+        # matplotlib builds while drawing: the ticks were half of a panel's drawing time
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.title.set_fontsize("medium")
         if i + ncols < len(names):
             ax.set_xlabel("")
