@@ -23,27 +23,22 @@ def _r(x: float, digits: int = 2) -> float:
     return round(float(x), digits)
 
 
+def _axis(index: int, low: float, high: float, name: str, gap: int) -> dict:
+    return {
+        "type": "value",
+        "gridIndex": index,
+        "min": low,
+        "max": high,
+        "name": name,
+        "nameLocation": "middle",
+        "nameGap": gap,
+        "splitLine": {"show": False},
+    }
+
+
 def _axes(extent: tuple[float, float, float, float], index: int, label: bool) -> tuple:
-    x = {
-        "type": "value",
-        "gridIndex": index,
-        "min": extent[0],
-        "max": extent[1],
-        "name": "longitude (degrees east)" if label else "",
-        "nameLocation": "middle",
-        "nameGap": 22,
-        "splitLine": {"show": False},
-    }
-    y = {
-        "type": "value",
-        "gridIndex": index,
-        "min": extent[2],
-        "max": extent[3],
-        "name": "latitude (degrees north)" if label else "",
-        "nameLocation": "middle",
-        "nameGap": 30,
-        "splitLine": {"show": False},
-    }
+    x = _axis(index, extent[0], extent[1], "longitude (degrees east)" if label else "", 22)
+    y = _axis(index, extent[2], extent[3], "latitude (degrees north)" if label else "", 30)
     return x, y
 
 

@@ -125,6 +125,18 @@ def write_csv(path: Path, df: pd.DataFrame) -> Path:
     return write_file(path, lambda p: df.to_csv(p, index=False))
 
 
+def documented(fields: list[pa.Field], docs: dict[str, tuple[str, str]]) -> list[pa.Field]:
+    """The fields, each named in ``docs`` with its ``unit`` and ``description`` metadata."""
+    return [
+        f.with_metadata(
+            {b"unit": docs[f.name][0].encode(), b"description": docs[f.name][1].encode()}
+        )
+        if f.name in docs
+        else f
+        for f in fields
+    ]
+
+
 def arrow_table(name: str, df: pd.DataFrame, metadata: dict[str, str] | None = None) -> pa.Table:
     """``df`` as pandas writes it to Parquet, with units and meanings in its schema.
 
@@ -136,15 +148,7 @@ def arrow_table(name: str, df: pd.DataFrame, metadata: dict[str, str] | None = N
     import pyarrow as pa
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    columns = table_columns(name)
-    fields = [
-        f.with_metadata(
-            {b"unit": columns[f.name][0].encode(), b"description": columns[f.name][1].encode()}
-        )
-        if f.name in columns
-        else f
-        for f in table.schema
-    ]
+    fields = documented(list(table.schema), table_columns(name))
     ours = {"table": name, "version": sim.__version__, **(metadata or {})}
     meta = {
         **(table.schema.metadata or {}),

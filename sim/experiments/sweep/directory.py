@@ -53,15 +53,7 @@ def arrow_schema(plan: SweepPlan) -> pa.Schema:
         pa.field("error", pa.string()),
         pa.field("wall_seconds", pa.float64()),
     ]
-    docs = column_docs(plan)
-    fields = [
-        f.with_metadata(
-            {b"unit": docs[f.name][0].encode(), b"description": docs[f.name][1].encode()}
-        )
-        if f.name in docs
-        else f
-        for f in fields
-    ]
+    fields = store.documented(fields, column_docs(plan))
     meta = {
         "format": FORMAT,
         "fingerprint": plan.fingerprint,
