@@ -328,7 +328,7 @@ def test_load_checks_reads_the_packaged_checks():
     assert ("coordination", "mean_load_factor", "final", +1) not in robust
     assert [check for check, _ in missed][0] == ("coordination", "mean_load_factor", "final", +1)
     assert all(why for _, why in missed)
-    assert (len(robust), len(missed), len(contested)) == (20, 3, 4)
+    assert (len(robust), len(missed), len(contested)) == (19, 4, 4)
     assert seeds == child_seeds(2026, 12)
 
 
