@@ -184,10 +184,18 @@ def sobol_indices(
             values = {k: np.asarray(si[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
         else:
             values = {k: np.full(d, math.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
-        for j, name in enumerate(problem["names"]):
-            row = {"outcome": outcome, "stat": stat, "parameter": name, "base_n": base_n}
-            rows.append(row | {k: float(v[j]) for k, v in values.items()})
+        rows += parameter_rows(problem["names"], values, outcome=outcome, stat=stat, base_n=base_n)
     return pd.DataFrame(rows, columns=list(SOBOL_COLUMNS))
+
+
+def parameter_rows(
+    names: Sequence[str], values: dict[str, np.ndarray], **fixed: Any
+) -> list[dict[str, Any]]:
+    """One row per parameter: the ``fixed`` entries, its name and its value of each index."""
+    return [
+        {**fixed, "parameter": name, **{k: float(v[j]) for k, v in values.items()}}
+        for j, name in enumerate(names)
+    ]
 
 
 def morris_indices(
@@ -241,10 +249,9 @@ def morris_indices(
             values = {k: np.asarray(si[k], dtype=float) for k in keys}
         else:
             values = {k: np.full(d, math.nan) for k in keys}
-        for j, name in enumerate(problem["names"]):
-            row = {"outcome": outcome, "stat": stat, "parameter": name}
-            rows.append(row | {k: float(v[j]) for k, v in values.items()})
-            rows[-1]["trajectories"] = trajectories
+        rows += parameter_rows(
+            problem["names"], values, outcome=outcome, stat=stat, trajectories=trajectories
+        )
     return pd.DataFrame(rows, columns=list(MORRIS_COLUMNS))
 
 
@@ -308,10 +315,9 @@ def delta_indices(
             values = {k: np.asarray(si[v], dtype=float) for k, v in keys.items()}
         else:
             values = {k: np.full(d, math.nan) for k in keys}
-        for j, name in enumerate(problem["names"]):
-            row = {"outcome": outcome, "stat": stat, "parameter": name}
-            rows.append(row | {k: float(v[j]) for k, v in values.items()})
-            rows[-1]["points"] = int(keep.sum())
+        rows += parameter_rows(
+            problem["names"], values, outcome=outcome, stat=stat, points=int(keep.sum())
+        )
     return pd.DataFrame(rows, columns=list(DELTA_COLUMNS))
 
 

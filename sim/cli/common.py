@@ -326,10 +326,11 @@ def start_year_of(resolved: list[dict[str, Any] | None]) -> int | None:
     Time axes are in calendar years only where every scenario starts in the same year
     (an output directory older than the field has none: steps).
     """
-    years = set()
-    for scenario in resolved:
-        year = ((scenario or {}).get("run") or {}).get("start_year")
-        if not isinstance(year, int):
-            return None
-        years.add(year)
-    return years.pop() if len(years) == 1 else None
+    return shared_year([((s or {}).get("run") or {}).get("start_year") for s in resolved])
+
+
+def shared_year(years: list[Any]) -> int | None:
+    """The one calendar year all of ``years`` are; None if they differ or one is missing."""
+    if not years or not all(isinstance(y, int) for y in years) or len(set(years)) != 1:
+        return None
+    return years[0]

@@ -29,6 +29,7 @@ from sim.cli.common import (
     fmt,
     open_out_dir,
     print_error,
+    shared_year,
     sigterm_as_interrupt,
     start_year_of,
     wide_console,
@@ -238,7 +239,7 @@ def compare(
                 shown=shown,
                 caption=text,
                 window_text=over,
-                start_year=same_start_year(scenarios),
+                start_year=shared_year([s.run.start_year for s in scenarios]),
             )
         store.write_manifest(directory, manifest(seeds))
 
@@ -294,12 +295,6 @@ def redraw(directory: Path, manifest: dict[str, Any]) -> list[Path]:
         window_text=over,
         start_year=start_year_of([s.get("resolved_scenario") for s in manifest["scenarios"]]),
     )
-
-
-def same_start_year(scenarios: list[Scenario]) -> int | None:
-    """The calendar year of step 1 when every scenario has the same one, else None (steps)."""
-    years = {s.run.start_year for s in scenarios}
-    return years.pop() if len(years) == 1 else None
 
 
 def comparison_table(tables: dict[str, pd.DataFrame], base: str) -> pd.DataFrame:
